@@ -1,0 +1,222 @@
+"""The catalogue store: canonical graphs and their projections in SQLite or PostgreSQL (SQLAlchemy 2).
+
+Every write goes through `CatalogStore.upsert`/`withdraw`, which also queue search-index work in the
+outbox inside the same transaction: the index can lag, but it can never miss a change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from rdflib import Graph
+from rdflib.term import Node
+from sqlalchemy import Engine, create_engine, delete, event, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from catalog.model import Dataset, from_graph, pick
+from catalog.rdf import canonical_nt
+from catalog.tables import CatalogGraphRow, DatasetRow, OutboxRow, ValidationRow, utcnow
+
+Outcome = Literal["added", "updated", "unchanged"]
+_BNODE = re.compile(r"^_:([^\s\"]+)|(?<= )_:([^\s\"]+)(?= \.\s*$)")  # subject or object position only
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine with the settings each backend needs to serve a portal and a harvest at once."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def hash_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class StoredDataset:
+    id: int
+    iri: str
+    status: str
+    content_hash: str
+    source: str | None
+    dataset: Dataset
+    graph_nt: str
+    report: dict | None = None
+
+    def graph(self) -> Graph:
+        return Graph().parse(data=self.graph_nt, format="nt")
+
+
+class CatalogStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def from_url(cls, url: str) -> CatalogStore:
+        return cls(make_engine(url))
+
+    # -- writes ---------------------------------------------------------------------------------------
+    def upsert(self, node: Node, graph: Graph, *, source: str | None = None,
+               session: Session | None = None) -> Outcome:
+        """Store one record; unchanged content (same canonical hash) is a no-op."""
+        nt = canonical_nt(graph)
+        digest = hash_text(nt)
+        if session is None:
+            with self.sessions.begin() as own:
+                return self._upsert(own, node, graph, nt, digest, source)
+        return self._upsert(session, node, graph, nt, digest, source)
+
+    def _upsert(self, s: Session, node: Node, graph: Graph, nt: str, digest: str,
+                source: str | None) -> Outcome:
+        row = s.scalar(select(DatasetRow).where(DatasetRow.iri == str(node)))
+        if row is not None and row.content_hash == digest and row.status == "active":
+            return "unchanged"
+        dataset = from_graph(graph, node)
+        values = {
+            "kind": dataset.kind,
+            "title": pick(dataset.title, "zh")[:2000],
+            "publisher_iri": dataset.publisher.iri if dataset.publisher else None,
+            "graph_nt": nt,
+            "content_hash": digest,
+            "projection": dataset.to_dict(),
+            "status": "active",
+            "modified": dataset.modified,
+            "updated_at": utcnow(),
+            "withdrawn_at": None,
+        }
+        if source is not None:
+            values["source"] = source
+        outcome: Outcome = "updated"
+        if row is None:
+            row = DatasetRow(iri=str(node), **values)
+            s.add(row)
+            outcome = "added"
+        else:
+            for key, value in values.items():
+                setattr(row, key, value)
+        s.add(OutboxRow(dataset_iri=str(node), op="index"))
+        return outcome
+
+    def withdraw(self, iri: str, session: Session | None = None) -> bool:
+        """Hide a record from search and listings but keep it (and its history) in the store."""
+        def run(s: Session) -> bool:
+            row = s.scalar(select(DatasetRow).where(DatasetRow.iri == iri))
+            if row is None or row.status == "withdrawn":
+                return False
+            row.status, row.withdrawn_at, row.updated_at = "withdrawn", utcnow(), utcnow()
+            s.add(OutboxRow(dataset_iri=iri, op="delete"))
+            return True
+
+        if session is not None:
+            return run(session)
+        with self.sessions.begin() as own:
+            return run(own)
+
+    def save_report(self, iri: str, report: dict, shapes_hash: str) -> None:
+        with self.sessions.begin() as s:
+            row = s.scalar(select(DatasetRow).where(DatasetRow.iri == iri))
+            if row is None:
+                raise KeyError(iri)
+            s.merge(ValidationRow(
+                dataset_id=row.id, shapes_hash=shapes_hash, content_hash=row.content_hash,
+                conforms=report["conforms"], violations=report["counts"].get("Violation", 0),
+                warnings=report["counts"].get("Warning", 0), infos=report["counts"].get("Info", 0),
+                findings=report["findings"], validated_at=utcnow(),
+            ))
+
+    def save_catalog_graph(self, key: str, graph: Graph) -> None:
+        with self.sessions.begin() as s:
+            s.merge(CatalogGraphRow(key=key, graph_nt=canonical_nt(graph), updated_at=utcnow()))
+
+    # -- reads ----------------------------------------------------------------------------------------
+    def get(self, iri: str) -> StoredDataset | None:
+        with self.sessions() as s:
+            row = s.scalar(select(DatasetRow).where(DatasetRow.iri == iri))
+            if row is None:
+                return None
+            report = s.get(ValidationRow, row.id)
+            return _stored(row, report)
+
+    def count(self, status: str | None = "active") -> int:
+        query = select(func.count(DatasetRow.id))
+        if status:
+            query = query.where(DatasetRow.status == status)
+        with self.sessions() as s:
+            return s.scalar(query) or 0
+
+    def iter_datasets(self, status: str | None = "active", batch: int = 500,
+                      iris: Iterable[str] | None = None) -> Iterator[StoredDataset]:
+        """Stream records in id order, one batch in memory at a time."""
+        last = 0
+        wanted = list(iris) if iris is not None else None
+        while True:
+            query = select(DatasetRow).where(DatasetRow.id > last).order_by(DatasetRow.id).limit(batch)
+            if status:
+                query = query.where(DatasetRow.status == status)
+            if wanted is not None:
+                query = query.where(DatasetRow.iri.in_(wanted))
+            with self.sessions() as s:
+                rows = list(s.scalars(query))
+                reports = {r.dataset_id: r for r in s.scalars(
+                    select(ValidationRow).where(ValidationRow.dataset_id.in_([row.id for row in rows])))}
+            if not rows:
+                return
+            for row in rows:
+                yield _stored(row, reports.get(row.id))
+            last = rows[-1].id
+
+    def export_nt(self, status: str | None = "active") -> Iterator[str]:
+        """The whole catalogue as N-Triples lines, streamed; blank nodes are kept apart per record."""
+        with self.sessions() as s:
+            for row in s.scalars(select(CatalogGraphRow).order_by(CatalogGraphRow.key)):
+                yield from _relabel(row.graph_nt, f"c{hash_text(row.key)[:8]}")
+        for stored in self.iter_datasets(status=status):
+            yield from _relabel(stored.graph_nt, f"d{stored.id}")
+
+    def export_graph(self, status: str | None = "active") -> Graph:
+        return Graph().parse(data="".join(self.export_nt(status)), format="nt")
+
+    # -- search outbox --------------------------------------------------------------------------------
+    def outbox_peek(self, limit: int = 500) -> list[tuple[int, str, str]]:
+        with self.sessions() as s:
+            rows = s.execute(select(OutboxRow.id, OutboxRow.dataset_iri, OutboxRow.op)
+                             .order_by(OutboxRow.id).limit(limit))
+            return [tuple(r) for r in rows]
+
+    def outbox_ack(self, ids: Iterable[int]) -> None:
+        with self.sessions.begin() as s:
+            s.execute(delete(OutboxRow).where(OutboxRow.id.in_(list(ids))))
+
+
+def _stored(row: DatasetRow, report: ValidationRow | None) -> StoredDataset:
+    report_dict = None
+    if report is not None:
+        report_dict = {
+            "conforms": report.conforms, "shapes_hash": report.shapes_hash,
+            "content_hash": report.content_hash, "findings": report.findings,
+            "counts": {"Violation": report.violations, "Warning": report.warnings, "Info": report.infos},
+        }
+    return StoredDataset(row.id, row.iri, row.status, row.content_hash, row.source,
+                         Dataset.from_dict(row.projection), row.graph_nt, report_dict)
+
+
+def _relabel(nt: str, prefix: str) -> Iterator[str]:
+    for line in nt.splitlines(keepends=True):
+        if "_:" in line:
+            line = _BNODE.sub(lambda m: f"_:{prefix}x{m.group(1) or m.group(2)}", line)
+        yield line
