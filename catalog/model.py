@@ -174,7 +174,8 @@ class _Reader:
 
 def _agent(r: _Reader, node: Node) -> Agent:
     name = r.lang(node, FOAF.name, VCARD.fn, SKOS.prefLabel)
-    return Agent(r.iri(node), name, r.mailto(node, FOAF.mbox), r.ref(node, FOAF.homepage), r.ref(node, DCT.type))
+    email, homepage = r.mailto(node, FOAF.mbox), r.ref(node, FOAF.homepage)
+    return Agent(r.iri(node), name, email, homepage, r.ref(node, DCT.type))
 
 
 def _contact(r: _Reader, node: Node) -> Contact:

@@ -10,6 +10,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 from rdflib import Graph
@@ -19,9 +20,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.model import Dataset, from_graph, pick
 from catalog.rdf import canonical_nt
+from catalog.records import SKOLEM_PREFIX
 from catalog.tables import CatalogGraphRow, DatasetRow, OutboxRow, ValidationRow, utcnow
 
 Outcome = Literal["added", "updated", "unchanged"]
+_SKOLEM = re.compile("<" + re.escape(SKOLEM_PREFIX) + r"([A-Za-z0-9]+)>")
 _BNODE = re.compile(r"^_:([^\s\"]+)|(?<= )_:([^\s\"]+)(?= \.\s*$)")  # subject or object position only
 
 
@@ -42,6 +45,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def name_for(iri: str) -> str:
+    """A readable, stable URL slug for a record: its IRI's last segment plus a short hash of the IRI."""
+    tail = re.split(r"[/#:]", iri.rstrip("/#"))[-1]
+    slug = re.sub(r"[^a-z0-9]+", "-", tail.lower()).strip("-")[:60]
+    digest = hash_text(iri)[:10]
+    return f"{slug}-{digest}" if slug else digest
+
+
 def hash_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -50,12 +61,15 @@ def hash_text(text: str) -> str:
 class StoredDataset:
     id: int
     iri: str
+    name: str
     status: str
     content_hash: str
     source: str | None
     dataset: Dataset
     graph_nt: str
     report: dict | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
     def graph(self) -> Graph:
         return Graph().parse(data=self.graph_nt, format="nt")
@@ -103,7 +117,7 @@ class CatalogStore:
             values["source"] = source
         outcome: Outcome = "updated"
         if row is None:
-            row = DatasetRow(iri=str(node), **values)
+            row = DatasetRow(iri=str(node), name=name_for(str(node)), **values)
             s.add(row)
             outcome = "added"
         else:
@@ -152,6 +166,11 @@ class CatalogStore:
             report = s.get(ValidationRow, row.id)
             return _stored(row, report)
 
+    def get_by_name(self, name: str) -> StoredDataset | None:
+        with self.sessions() as s:
+            row = s.scalar(select(DatasetRow).where(DatasetRow.name == name))
+            return None if row is None else _stored(row, s.get(ValidationRow, row.id))
+
     def count(self, status: str | None = "active") -> int:
         query = select(func.count(DatasetRow.id))
         if status:
@@ -179,6 +198,27 @@ class CatalogStore:
             for row in rows:
                 yield _stored(row, reports.get(row.id))
             last = rows[-1].id
+
+    def page(self, offset: int, limit: int, status: str | None = "active") -> list[StoredDataset]:
+        """One page in id order (for paged DCAT and CKAN listings)."""
+        query = select(DatasetRow).order_by(DatasetRow.id).offset(offset).limit(limit)
+        if status:
+            query = query.where(DatasetRow.status == status)
+        with self.sessions() as s:
+            rows = list(s.scalars(query))
+            reports = {r.dataset_id: r for r in s.scalars(
+                select(ValidationRow).where(ValidationRow.dataset_id.in_([row.id for row in rows])))}
+        return [_stored(row, reports.get(row.id)) for row in rows]
+
+    def publishers(self, status: str | None = "active") -> list[tuple[str, int]]:
+        """(publisher IRI, number of records), most records first."""
+        query = (select(DatasetRow.publisher_iri, func.count(DatasetRow.id))
+                 .where(DatasetRow.publisher_iri.is_not(None))
+                 .group_by(DatasetRow.publisher_iri).order_by(func.count(DatasetRow.id).desc()))
+        if status:
+            query = query.where(DatasetRow.status == status)
+        with self.sessions() as s:
+            return [(iri, n) for iri, n in s.execute(query)]
 
     def export_nt(self, status: str | None = "active") -> Iterator[str]:
         """The whole catalogue as N-Triples lines, streamed; blank nodes are kept apart per record."""
@@ -211,12 +251,17 @@ def _stored(row: DatasetRow, report: ValidationRow | None) -> StoredDataset:
             "content_hash": report.content_hash, "findings": report.findings,
             "counts": {"Violation": report.violations, "Warning": report.warnings, "Info": report.infos},
         }
-    return StoredDataset(row.id, row.iri, row.status, row.content_hash, row.source,
-                         Dataset.from_dict(row.projection), row.graph_nt, report_dict)
+    return StoredDataset(row.id, row.iri, row.name, row.status, row.content_hash, row.source,
+                         Dataset.from_dict(row.projection), row.graph_nt, report_dict,
+                         row.created_at, row.updated_at)
 
 
 def _relabel(nt: str, prefix: str) -> Iterator[str]:
+    """Keep each record's blank nodes apart, and turn skolemised dataset IRIs (records.split gives
+    anonymous datasets a stable IRI so they can be stored and addressed) back into blank nodes."""
     for line in nt.splitlines(keepends=True):
         if "_:" in line:
             line = _BNODE.sub(lambda m: f"_:{prefix}x{m.group(1) or m.group(2)}", line)
+        if SKOLEM_PREFIX in line:
+            line = _SKOLEM.sub(lambda m: f"_:sk{m.group(1)}", line)
         yield line

@@ -28,6 +28,7 @@ class DatasetRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     iri: Mapped[str] = mapped_column(String(2048), unique=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)  # URL slug, derived from the IRI
     kind: Mapped[str] = mapped_column(String(32), default="Dataset")
     title: Mapped[str] = mapped_column(Text, default="")
     publisher_iri: Mapped[str | None] = mapped_column(String(2048), index=True)

@@ -1,16 +1,14 @@
-"""The Flask application factory."""
+"""The Flask application factory: wires services, languages, security headers and the blueprints."""
 
 from __future__ import annotations
 
-from flask import Flask, request
-from flask_babel import Babel, get_locale
+from flask import Flask
 
 from catalog.store import CatalogStore
-from portal import config
-from portal.web import health, home
+from portal import config, i18n, security
+from portal.api import ckan
+from portal.web import browse, dataset, exports, health, home, pages
 from search.client import connect
-
-LOCALES = ("zh", "en")
 
 
 def create_app(settings: config.Settings | None = None) -> Flask:
@@ -24,16 +22,9 @@ def create_app(settings: config.Settings | None = None) -> Flask:
         "store": CatalogStore.from_url(settings.database_url),
         "es": connect(settings.elasticsearch_url),
     }
-    Babel(app, locale_selector=select_locale)
-    app.jinja_env.globals["get_locale"] = get_locale
-    app.register_blueprint(health.bp)
-    app.register_blueprint(home.bp)
+    i18n.init_app(app)
+    security.init_app(app)
+    app.jinja_env.globals["site_name"] = settings.site_name
+    for module in (health, home, dataset, exports, browse, pages, ckan):
+        app.register_blueprint(module.bp)
     return app
-
-
-def select_locale() -> str:
-    """?lang= wins (the visible switch), then the cookie it sets, then Accept-Language."""
-    chosen = request.args.get("lang") or request.cookies.get("lang")
-    if chosen in LOCALES:
-        return chosen
-    return request.accept_languages.best_match(LOCALES) or LOCALES[0]

@@ -31,7 +31,8 @@ def import_cmd(settings, files: tuple[Path, ...]) -> None:
     for path in files:
         result = import_file(store, path)
         if result.ok:
-            click.echo(f"{path}: {result.added} added, {result.updated} updated, {result.unchanged} unchanged")
+            click.echo(f"{path}: {result.added} added, {result.updated} updated, "
+                       f"{result.unchanged} unchanged")
         else:
             failed += 1
             click.echo(f"error: {result.error}", err=True)
@@ -73,9 +74,11 @@ def export_cmd(settings, fmt: str, output: Path | None) -> None:
     """Export the whole catalogue as RDF."""
     store = CatalogStore.from_url(settings.database_url)
     if fmt == "nt":  # streamed: no whole graph in memory
-        lines = store.export_nt()
-        sink = output.open("w", encoding="utf-8") if output else sys.stdout
-        sink.writelines(lines)
+        if output is None:
+            sys.stdout.writelines(store.export_nt())
+            return
+        with output.open("w", encoding="utf-8") as sink:
+            sink.writelines(store.export_nt())
         return
     data = serialize(store.export_graph(), FORMATS[fmt])
     if output:

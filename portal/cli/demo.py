@@ -19,7 +19,8 @@ def group() -> None:
 
 
 @group.command("load")
-@click.option("--sources", type=click.Path(exists=True, path_type=Path), default=ROOT / "demo" / "sources.yaml")
+@click.option("--sources", type=click.Path(exists=True, path_type=Path),
+              default=ROOT / "demo" / "sources.yaml")
 @click.pass_obj
 def load(settings, sources: Path) -> None:
     """Import the demo files (idempotent: unchanged records are skipped), then validate them."""

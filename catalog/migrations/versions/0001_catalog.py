@@ -23,6 +23,7 @@ def upgrade() -> None:
         "datasets",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("iri", sa.String(2048), nullable=False, unique=True),
+        sa.Column("name", sa.String(128), nullable=False, unique=True),
         sa.Column("kind", sa.String(32), nullable=False),
         sa.Column("title", sa.Text, nullable=False),
         sa.Column("publisher_iri", sa.String(2048)),
@@ -42,7 +43,8 @@ def upgrade() -> None:
     op.create_index("ix_datasets_updated_at", "datasets", ["updated_at"])
     op.create_table(
         "validation_reports",
-        sa.Column("dataset_id", sa.Integer, sa.ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("dataset_id", sa.Integer, sa.ForeignKey("datasets.id", ondelete="CASCADE"),
+                  primary_key=True),
         sa.Column("shapes_hash", sa.String(64), nullable=False),
         sa.Column("content_hash", sa.String(64), nullable=False),
         sa.Column("conforms", sa.Boolean, nullable=False),

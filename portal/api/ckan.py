@@ -1,0 +1,50 @@
+"""CKAN-compatible Action API (read): /api/3/action/<name> and /api/action/<name>, GET or POST JSON.
+
+Responses use CKAN's envelope {help, success, result} and its error bodies ({"__type": "Not Found Error"}
+with 404, "Validation Error" with 409), so ckanapi and CKAN harvesters work against Kaifang unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request, url_for
+
+from portal.api.actions import ACTIONS
+from portal.api.errors import ActionError, ValidationError
+
+bp = Blueprint("ckan_api", __name__)
+
+
+@bp.get("/api/3")
+@bp.get("/api/3/")
+def version():
+    return jsonify({"version": 3})
+
+
+@bp.route("/api/3/action/<name>", methods=["GET", "POST"])
+def call(name: str):
+    help_url = url_for("ckan_api.call", name="help_show", _external=True) + f"?name={name}"
+    fn = ACTIONS.get(name)
+    try:
+        if fn is None:
+            raise ActionError(f"Action name not known: {name}")
+        result = fn(_params())
+    except ActionError as exc:
+        body = {"help": help_url, "success": False, "error": exc.body()}
+        return jsonify(body), exc.status
+    return jsonify({"help": help_url, "success": True, "result": result})
+
+
+bp.add_url_rule("/api/action/<name>", "call_unversioned", call, methods=["GET", "POST"])
+
+
+def _params() -> dict[str, Any]:
+    """Query-string parameters, overridden by a JSON (or form) body on POST."""
+    params: dict[str, Any] = request.args.to_dict()
+    if request.method == "POST":
+        body = request.get_json(silent=True) if request.is_json else request.form.to_dict()
+        if request.is_json and not isinstance(body, dict):
+            raise ValidationError({"__body": ["Request body must be a JSON object"]})
+        params.update(body or {})
+    return params

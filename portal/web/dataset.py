@@ -1,0 +1,45 @@
+"""/dataset/<name>: the dataset page, or its DCAT graph by Accept header or file extension."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, url_for
+
+from catalog.rdf import serialize
+from catalog.store import StoredDataset
+from catalog.views.schemaorg import script_json, to_schemaorg
+from portal.i18n import lang
+from portal.web import deps
+from portal.web.negotiation import EXTENSIONS, accepted_format, rdf_response, split_extension
+
+bp = Blueprint("dataset", __name__)
+SEVERITIES = ("Violation", "Warning", "Info")
+
+
+@bp.get("/dataset/<name>")
+def show(name: str):
+    base, fmt = split_extension(name)
+    stored = deps.store().get_by_name(base)
+    if stored is None:
+        abort(404)
+    if stored.status != "active":
+        abort(410)
+    fmt = fmt or accepted_format()
+    if fmt:
+        return rdf_response(serialize(stored.graph(), fmt), fmt)
+    page_url = url_for("dataset.show", name=stored.name, _external=True)
+    response = render_template("dataset.html", stored=stored, d=stored.dataset, extensions=EXTENSIONS,
+                               findings=findings_by_severity(stored),
+                               jsonld=script_json(to_schemaorg(stored, page_url, lang())))
+    return response, 200, {"Vary": "Accept"}
+
+
+def findings_by_severity(stored: StoredDataset) -> list[tuple[str, list[dict]]]:
+    """SHACL findings grouped Violation, Warning, Info (only groups that have any)."""
+    raw = (stored.report or {}).get("findings") or []
+    findings = [{**f, "message": _message(f.get("message"))} for f in raw]
+    groups = [(s, [f for f in findings if f.get("severity") == s]) for s in SEVERITIES]
+    return [(severity, items) for severity, items in groups if items]
+
+
+def _message(message: dict | str | None) -> dict:
+    return message if isinstance(message, dict) else {"": message or ""}

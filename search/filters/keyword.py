@@ -1,0 +1,5 @@
+"""Keywords as published."""
+
+from search.filters.base import TermsFacet
+
+FACET = TermsFacet("keyword", "keywords", size=30)

@@ -1,0 +1,5 @@
+"""Licences of the dataset and its distributions."""
+
+from search.filters.base import TermsFacet
+
+FACET = TermsFacet("licence", "licence", vocabulary=True)

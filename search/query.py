@@ -1,0 +1,252 @@
+"""The one search service: free text, facets, geo and date filters, sorting, paging, related datasets.
+
+Every string a user can send is safe: free text goes through `simple_query_string` (which never raises
+a parse error), stripped of control characters and capped; parameters that cannot mean anything raise
+`InvalidSearch` (a 400), and an unreachable engine raises `SearchUnavailable` (a 503).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from elasticsearch import ApiError, BadRequestError, Elasticsearch, TransportError
+
+from catalog.model import pick
+from search import suggest as suggestions
+from search.documents import alias_name, doc_id
+from search.filters import FACETS, FacetValue
+from search.filters.dates import modified_clause, temporal_clause
+from search.filters.geo import bbox_clause, polygon_clause
+
+MAX_QUERY = 256
+MAX_SIZE = 100
+MAX_WINDOW = 10_000  # from + size beyond this needs the `after` cursor
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+OPERATORS = re.compile(r"[\"'+\-|*()~\\]+")
+FIELDS = [
+    "title.zh^4", "title.zh.words^4", "title.en^4", "title.any^3",
+    "keywords.text^2.5", "keywords.en^2.5", "keywords.words^2.5", "publisher.name^1.5",
+    "description.zh", "description.zh.words", "description.en", "description.any", "all_text^0.3",
+]
+HIGHLIGHT = {"title.zh": 0, "title.en": 0, "title.any": 0,
+             "description.zh": 2, "description.en": 2, "description.any": 2}
+SORTS = {
+    "relevance": [{"_score": "desc"}, {"modified": {"order": "desc", "missing": "_last"}}, {"iri": "asc"}],
+    "modified": [{"modified": {"order": "desc", "missing": "_last"}}, {"iri": "asc"}],
+    "title": [{"title_sort": {"order": "asc", "missing": "_last"}}, {"iri": "asc"}],
+}
+SOURCE = ["iri", "name", "display", "formats", "modified", "issued", "publisher.key", "themes", "kind",
+          "licence", "access_rights", "quality", "spatial"]
+
+
+class SearchUnavailable(RuntimeError):
+    """Elasticsearch cannot be reached or has no index: the portal answers 503 and keeps serving pages."""
+
+
+class InvalidSearch(ValueError):
+    """A parameter that cannot be searched with (bad bbox, polygon, date or cursor): a 400."""
+
+
+@contextmanager
+def engine_errors(what: str) -> Iterator[None]:
+    """Turn the client's transport and availability errors into SearchUnavailable."""
+    try:
+        yield
+    except TransportError as exc:  # connection refused, timeout, TLS...
+        raise SearchUnavailable(f"{what}: Elasticsearch is unreachable ({type(exc).__name__})") from exc
+    except ApiError as exc:
+        if exc.meta.status in (404, 429, 502, 503, 504) or exc.error == "index_not_found_exception":
+            message = f"{what}: Elasticsearch answered {exc.meta.status} ({exc.error})"
+            raise SearchUnavailable(message) from exc
+        raise
+
+
+@dataclass
+class SearchParams:
+    q: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    bbox: tuple[float, float, float, float] | None = None  # west, south, east, north
+    polygon: str | None = None  # WKT or GeoJSON; datasets intersecting it
+    temporal: tuple[str | None, str | None] | None = None  # coverage overlapping (start, end)
+    modified: tuple[str | None, str | None] | None = None  # modified within (start, end)
+    sort: str = "relevance"
+    size: int = 20
+    page: int = 1
+    after: str | None = None  # cursor from a previous SearchResult.next_after; wins over `page`
+    lang: str = "zh"
+
+
+@dataclass
+class Hit:
+    iri: str
+    name: str | None
+    title: str
+    description: str
+    score: float | None
+    highlights: dict[str, list[str]]
+    source: dict[str, Any]
+
+
+@dataclass
+class SearchResult:
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[FacetValue]]
+    next_after: str | None
+    page: int
+    size: int
+
+
+def clean_text(text: str | None, limit: int = MAX_QUERY) -> str:
+    return CONTROL.sub(" ", text or "")[:limit].strip()
+
+
+def encode_cursor(sort: str, values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps([sort, values]).encode()).decode().rstrip("=")
+
+
+def decode_cursor(token: str, sort: str) -> list[Any]:
+    try:
+        name, values = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (ValueError, TypeError, binascii.Error) as exc:
+        raise InvalidSearch("invalid paging cursor") from exc
+    if name != sort or not isinstance(values, list) or len(values) != len(SORTS[sort]):
+        raise InvalidSearch("paging cursor belongs to another sort order")
+    return values
+
+
+class SearchService:
+    def __init__(self, client: Elasticsearch, prefix: str) -> None:
+        self.client = client
+        self.index = alias_name(prefix)
+
+    def search(self, params: SearchParams) -> SearchResult:
+        body = self._body(params)
+        text = clean_text(params.q)
+        try:
+            response = self._run(body)
+        except BadRequestError:
+            if not text:
+                raise
+            # A query the engine still refuses (too many clauses...) is retried as plain short words.
+            body["query"] = self._query(OPERATORS.sub(" ", text)[:64], self._filters(params))
+            response = self._run(body)
+        return self._result(response, params)
+
+    def related(self, iri: str, size: int = 5, lang: str = "zh") -> list[Hit]:
+        """Datasets like this one (more_like_this on titles, keywords and descriptions)."""
+        like = {"more_like_this": {
+            "fields": ["title.zh", "title.zh.words", "title.en", "title.any", "keywords.text",
+                       "description.zh", "description.en"],
+            "like": [{"_index": self.index, "_id": doc_id(iri)}],
+            "min_term_freq": 1, "min_doc_freq": 1, "max_query_terms": 30,
+        }}
+        body = {"query": like, "size": max(1, min(size, MAX_SIZE)), "_source": SOURCE}
+        return [self._hit(h, lang) for h in self._run(body)["hits"]["hits"]]
+
+    def suggest(self, prefix: str, lang: str = "zh", size: int = 10) -> list[str]:
+        with engine_errors("suggest"):
+            return suggestions.suggest(self.client, self.index, clean_text(prefix, 50), lang, size)
+
+    # -- building the request ------------------------------------------------------------------------------
+    def _run(self, body: dict[str, Any]) -> dict[str, Any]:
+        with engine_errors("search"):
+            return self.client.search(index=self.index, **body).body
+
+    def _body(self, params: SearchParams) -> dict[str, Any]:
+        if params.sort not in SORTS:
+            raise InvalidSearch(f"sort must be one of {', '.join(SORTS)}")
+        size = max(1, min(int(params.size), MAX_SIZE))
+        facet_clauses = {name: FACETS[name].clause(values)
+                         for name, values in params.filters.items() if name in FACETS and values}
+        body: dict[str, Any] = {
+            "query": self._query(clean_text(params.q), self._filters(params)),
+            "post_filter": {"bool": {"filter": list(facet_clauses.values())}},
+            "aggs": self._aggregations(facet_clauses),
+            "sort": SORTS[params.sort], "size": size, "track_total_hits": True, "_source": SOURCE,
+            "highlight": {"encoder": "html", "pre_tags": ["<mark>"], "post_tags": ["</mark>"],
+                          "require_field_match": False,
+                          "fields": {f: {"number_of_fragments": n, "fragment_size": 160}
+                                     for f, n in HIGHLIGHT.items()}},
+        }
+        if params.after:
+            body["search_after"] = decode_cursor(params.after, params.sort)
+        else:
+            page = max(1, int(params.page))
+            if page * size > MAX_WINDOW:
+                raise InvalidSearch(f"pages beyond {MAX_WINDOW} results need the `after` cursor")
+            body["from"] = (page - 1) * size
+        return body
+
+    def _filters(self, params: SearchParams) -> list[dict[str, Any]]:
+        """Non-facet filters: status, geo and dates (facet filters go to post_filter for their counts)."""
+        clauses: list[dict[str, Any]] = [{"term": {"status": "active"}}]
+        try:
+            if params.bbox:
+                clauses.append(bbox_clause(*params.bbox))
+            if params.polygon:
+                clauses.append(polygon_clause(params.polygon))
+            if params.temporal:
+                clauses.append(temporal_clause(*params.temporal))
+            if params.modified:
+                clauses.append(modified_clause(*params.modified))
+        except (ValueError, TypeError) as exc:
+            raise InvalidSearch(str(exc)) from exc
+        return clauses
+
+    @staticmethod
+    def _query(text: str, filters: list[dict[str, Any]]) -> dict[str, Any]:
+        """Text relevance with recency and quality as gentle multipliers (at most x1.6 together)."""
+        match: dict[str, Any] = {"match_all": {}}
+        if text:
+            match = {"simple_query_string": {
+                "query": text, "fields": FIELDS, "default_operator": "and", "lenient": True,
+                "flags": "AND|OR|NOT|PHRASE|PREFIX|PRECEDENCE|ESCAPE|WHITESPACE",
+            }}
+        return {"function_score": {
+            "query": {"bool": {"must": [match], "filter": filters}},
+            "functions": [
+                {"weight": 1},
+                {"gauss": {"modified": {"origin": "now", "scale": "730d", "offset": "30d", "decay": 0.5}},
+                 "weight": 0.3},
+                {"field_value_factor": {"field": "quality", "factor": 0.3, "missing": 0}},
+            ],
+            "score_mode": "sum", "boost_mode": "multiply",
+        }}
+
+    @staticmethod
+    def _aggregations(facet_clauses: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        """Each facet counts under every selected filter except its own, so alternatives stay visible."""
+        aggs = {}
+        for name, facet in FACETS.items():
+            others = [c for other, c in facet_clauses.items() if other != name]
+            aggs[name] = {"filter": {"bool": {"filter": others}}, "aggs": {"values": facet.aggregation()}}
+        return aggs
+
+    # -- reading the response ------------------------------------------------------------------------------
+    def _result(self, response: dict[str, Any], params: SearchParams) -> SearchResult:
+        hits = response["hits"]["hits"]
+        size = max(1, min(int(params.size), MAX_SIZE))
+        facets = {name: facet.values(response["aggregations"][name]["values"], params.lang,
+                                     params.filters.get(name, []))
+                  for name, facet in FACETS.items()}
+        after = encode_cursor(params.sort, hits[-1]["sort"]) if len(hits) == size else None
+        return SearchResult(response["hits"]["total"]["value"], [self._hit(h, params.lang) for h in hits],
+                            facets, after, max(1, int(params.page)), size)
+
+    @staticmethod
+    def _hit(hit: dict[str, Any], lang: str) -> Hit:
+        source = hit["_source"]
+        display = source.get("display", {})
+        highlights: dict[str, list[str]] = {}
+        for name, fragments in hit.get("highlight", {}).items():
+            highlights.setdefault(name.split(".")[0], []).extend(fragments)
+        return Hit(source["iri"], source.get("name"), pick(display.get("title"), lang),
+                   pick(display.get("description"), lang), hit.get("_score"), highlights, source)
