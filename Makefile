@@ -12,7 +12,7 @@ export ELASTICSEARCH_PORT ?= 9200
 PG_PORT ?= 5433
 export PG_TEST_URL ?= postgresql+psycopg://kaifang@127.0.0.1:$(PG_PORT)/kaifang_test
 
-.PHONY: run test setup venv system-deps engine search-start search-stop postgres-start postgres-stop \
+.PHONY: run test setup venv translations assets system-deps engine search-start search-stop postgres-start postgres-stop \
         db-upgrade demo serve lint bench clean
 
 run: setup search-start db-upgrade demo serve
@@ -20,7 +20,7 @@ run: setup search-start db-upgrade demo serve
 test: setup search-start postgres-start
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
-setup: system-deps venv engine
+setup: system-deps venv translations assets engine
 
 system-deps:
 	@bash scripts/system-deps.sh
@@ -32,6 +32,20 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements-dev.txt
 	$(PY) -m pip install -q --no-deps -e .
+	touch $@
+
+translations: venv
+	$(VENV)/bin/pybabel compile -d portal/translations >/dev/null
+
+# Front-end libraries come from npm (package-lock.json) and are copied into static/vendor, never committed.
+assets: static/vendor/.installed
+
+static/vendor/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	rm -rf static/vendor && mkdir -p static/vendor/leaflet static/vendor/swagger-ui
+	cp -r node_modules/leaflet/dist/. static/vendor/leaflet/
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+	   static/vendor/swagger-ui/
 	touch $@
 
 engine: venv

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the system packages Kaifang needs (Debian): PostgreSQL for the production store and its tests,
-# and checks Java 17+ and Maven, which fetch and run Elasticsearch. Idempotent and quiet when all is there.
+# Java 17+ and Maven, which fetch and run Elasticsearch, and npm for the front-end libraries.
+# Idempotent and quiet when all is there.
 set -euo pipefail
 
 need_apt=()
 compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || need_apt+=(postgresql)
 command -v java >/dev/null || need_apt+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || need_apt+=(maven)
+command -v npm >/dev/null || need_apt+=(nodejs npm)
 
 if ((${#need_apt[@]})); then
   if [ "$(id -u)" -ne 0 ]; then
