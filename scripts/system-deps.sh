@@ -6,7 +6,7 @@ set -euo pipefail
 
 need_apt=()
 compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || need_apt+=(postgresql)
-command -v java >/dev/null || need_apt+=(openjdk-17-jre-headless)
+command -v javac >/dev/null || need_apt+=(openjdk-17-jdk-headless)  # javac builds the analysis plugin
 command -v mvn >/dev/null || need_apt+=(maven)
 command -v npm >/dev/null || need_apt+=(nodejs npm)
 
