@@ -95,12 +95,11 @@ def doc_id(iri: str) -> str:
     return hashlib.sha256(iri.encode("utf-8")).hexdigest()
 
 
-def index_body(stemmer: str, *, building: bool = False) -> dict:
+def index_body(*, building: bool = False) -> dict:
     """Settings and mappings for a new physical index; `building` turns refresh off for a bulk load."""
     definition = Index("unused").settings(number_of_shards=1, number_of_replicas=0)
     definition.document(DatasetDoc)
     body = definition.to_dict()
-    a.with_stemmer(body["settings"], stemmer)
     if building:
         body["settings"]["refresh_interval"] = "-1"
     body["settings"]["max_result_window"] = 10_000

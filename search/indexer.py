@@ -18,7 +18,6 @@ from elasticsearch.helpers import scan, streaming_bulk
 
 from catalog.store import CatalogStore, StoredDataset
 from catalog.views.search_doc import search_document
-from search.analysis import english_stemmer
 from search.documents import alias_name, doc_id, index_body, new_index_name
 from search.query import engine_errors
 
@@ -76,7 +75,7 @@ class Indexer:
     def _create(self, *, building: bool) -> str:
         name = new_index_name(self.prefix)
         with engine_errors("index"):
-            body = index_body(english_stemmer(self.client), building=building)
+            body = index_body(building=building)
             self.client.indices.create(index=name, **body)
         return name
 

@@ -41,5 +41,10 @@ def test_english_possessive_stop_and_stem(tokens):
     assert tokens("english_text", "statistic") == ["statist"]
 
 
+def test_english_plurals_and_derivations_meet(tokens):
+    assert tokens("english_text", "buses bus") == ["bu", "bu"]
+    assert tokens("english_text", "running runs") == ["run", "run"]
+
+
 def test_neutral_folds_accents_and_bigrams_cjk(tokens):
     assert tokens("neutral", "Zürich 上海市") == ["zurich", "上海", "海市"]
