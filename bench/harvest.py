@@ -1,0 +1,124 @@
+"""Harvest benchmark: a paged DCAT catalogue of N datasets (a real DCAT-AP record with varied identifier
+and title) served from a local HTTP server, harvested end to end into SQLite.
+
+    .venv/bin/python bench/harvest.py            # 10,000 datasets
+    .venv/bin/python bench/harvest.py --n 50000  # peak RSS should not grow with N
+
+Each phase runs in its own process so its peak RSS is its own: cold without validation, cold with SHACL
+validation (vocab/shapes/kaifang-dcat-ap.ttl, else the DCAT-AP 3.0.1 shapes), then an unchanged re-run.
+Targets: >= 200 datasets/s cold with validation, >= 2,000/s unchanged, peak RSS < 500 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.harvest.conftest import HEAD, FixtureServer, record  # noqa: E402
+
+SHAPES = [ROOT / "vocab/shapes/kaifang-dcat-ap.ttl"]
+FALLBACK_SHAPES = [ROOT / "tests/fixtures/dcat-ap/3.0.1/shacl/shapes.ttl"]
+HYDRA = "@prefix hydra: <http://www.w3.org/ns/hydra/core#> .\n"
+
+
+def serve(n: int, per_page: int) -> tuple[FixtureServer, str]:
+    """Pages are generated on request, so the server holds no catalogue in memory."""
+    server = FixtureServer()
+    pages = (n + per_page - 1) // per_page
+
+    def page(number: int):  # noqa: ANN202
+        def handler(h) -> None:  # noqa: ANN001
+            numbers = range((number - 1) * per_page, min(number * per_page, n))
+            link = (f"<{server.url(f'/bench/{number}')}> a hydra:PartialCollectionView ; "
+                    f"hydra:next <{server.url(f'/bench/{number + 1}')}> ." if number < pages else "")
+            data = f"{HEAD}\n{HYDRA}" + "\n".join(record(i) for i in numbers) + f"\n{link}\n"
+            body = data.encode()
+            h.send_response(200)
+            h.send_header("Content-Type", "text/turtle")
+            h.send_header("Content-Length", str(len(body)))
+            h.end_headers()
+            h.wfile.write(body)
+        return handler
+
+    for number in range(1, pages + 1):
+        server.route(f"/bench/{number}", page(number))
+    server.thread.start()
+    return server, server.url("/bench/1")
+
+
+def phase(db_url: str, url: str, validate: bool) -> None:
+    """One harvest in this process; print its numbers as JSON."""
+    from catalog.store import CatalogStore
+    from catalog.validation import Validator
+    from harvesters.base import run
+    from harvesters.http import GuardedClient
+    from harvesters.source import SourceConfig
+
+    store = CatalogStore.from_url(db_url)
+    shapes = SHAPES if SHAPES[0].exists() else FALLBACK_SHAPES
+    validator = Validator(shapes, cache_size=2_000) if validate else None  # default cache grows with N
+    started = time.perf_counter()
+    report = run(store, SourceConfig("bench", url, "dcat"), validator=validator,
+                 client=GuardedClient(allow_private=["127.0.0.1/32"]))
+    seconds = time.perf_counter() - started
+    if validator is not None:
+        validator.close()
+    print(json.dumps({
+        "status": report.status, "error": report.fatal_error, "counts": report.counts, "seconds": seconds,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "children_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "shapes": shapes[0].name if validate else None,
+    }))
+
+
+def child(db_url: str, url: str, validate: bool) -> dict:
+    args = [sys.executable, __file__, "--phase", db_url, url] + (["--validate"] if validate else [])
+    out = subprocess.run(args, capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--per-page", type=int, default=500)
+    parser.add_argument("--phase", nargs=2, metavar=("DB_URL", "URL"), help=argparse.SUPPRESS)
+    parser.add_argument("--validate", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--skip-validation", action="store_true", help="Only the unvalidated cold run.")
+    args = parser.parse_args()
+    if args.phase:
+        phase(*args.phase, args.validate)
+        return
+
+    from catalog import migrate
+
+    server, url = serve(args.n, args.per_page)
+    with tempfile.TemporaryDirectory() as tmp:
+        plain, checked = f"sqlite:///{tmp}/plain.db", f"sqlite:///{tmp}/validated.db"
+        for db in (plain, checked):
+            migrate.upgrade(db)
+        runs = [("cold, no validation", plain, False)]
+        if not args.skip_validation:
+            runs += [("cold, validation", checked, True), ("unchanged re-run", checked, True)]
+        print(f"{args.n} datasets, {args.per_page} per page, SQLite")
+        for label, db, validate in runs:
+            result = child(db, url, validate)
+            done = sum(result["counts"][k] for k in ("added", "updated", "unchanged"))
+            rate = done / result["seconds"]
+            print(f"{label:22s} {rate:8.0f} datasets/s  {result['seconds']:7.1f} s  "
+                  f"peak RSS {result['rss_mb']:5.0f} MB (SHACL workers {result['children_rss_mb']:.0f} MB)"
+                  f"  {result['status']} {result['counts']} {result['error'] or ''}")
+    server.stopping.set()
+    server.httpd.shutdown()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,298 @@
+"""One harvest lifecycle for every source type: gather -> fetch -> to_dcat -> validate -> store -> withdraw.
+
+Guarantees, whatever the source type:
+
+* Streamed: the gather is consumed in batches (default 100 records); only the set of remote ids seen
+  so far is kept for the whole run.
+* Idempotent and kill-safe: each batch's catalogue changes and its `harvest_records` rows commit in one
+  transaction, so a killed worker leaves whole batches behind and a re-run neither duplicates nor
+  loses anything.
+* Cheap when nothing changed: a record whose remote modified date equals the stored one is not even
+  mapped (unless `full`); otherwise the store's content hash makes an identical record a no-op.
+* Careful withdrawal: only after a complete, successful gather, and not when the number of records
+  shrank by more than the source's threshold (unless `force`).
+* One bad record is recorded (stage, message, snippet) on its `harvest_records` row; the job goes on.
+* A record whose dataset IRI another source owns is a duplicate: counted, listed, never overwritten.
+* SHACL findings are stored with the dataset (`store.save_report`), like `kaifang catalog validate`;
+  `jobs.load_report` groups them by rule. Dry runs neither validate nor write (every batch rolls back).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from catalog.store import CatalogStore
+from catalog.tables import DatasetRow, utcnow
+from catalog.validation import Validator
+from harvesters import jobs, registry
+from harvesters.http import GuardedClient
+from harvesters.source import HarvestError, Mapped, RemoteRef, SourceConfig, SourceType
+from harvesters.tables import COUNTS, HarvestRecord, HarvestSource
+
+Progress = Callable[[dict[str, int]], None]
+LIST_LIMIT = 1000
+
+
+@dataclass
+class JobReport:
+    job_id: int
+    source: str
+    status: str = "running"
+    dry_run: bool = False
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
+    gather_complete: bool = False
+    fatal_error: str | None = None
+    notes: list[str] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)  # first LIST_LIMIT records with errors
+    duplicates: list[dict[str, str]] = field(default_factory=list)  # {remote_id, dataset, owner}
+
+
+@dataclass
+class _Item:
+    ref: RemoteRef
+    mapped: Mapped | None = None
+    error: dict[str, str] | None = None
+
+
+def run(store: CatalogStore, source_cfg: SourceConfig, *, validator: Validator | None = None,
+        force: bool = False, dry_run: bool = False, full: bool = False, progress: Progress | None = None,
+        client: GuardedClient | None = None, harvester: SourceType | None = None, batch_size: int = 100,
+        lease_timeout: float = jobs.LEASE_TIMEOUT) -> JobReport:
+    """Harvest one source now. Raises HarvestError only when the job cannot start (unknown type, lease
+    held by a live worker); every later failure is reported in the returned JobReport.
+
+    `harvester` is an already built source type; by default the registry builds one for `source_cfg`."""
+    source_id = jobs.save_source(store, source_cfg)
+    if harvester is None:
+        client = client or GuardedClient(allow_private=bool(source_cfg.config.get("allow_private")))
+        harvester = registry.create(source_cfg, client)
+    job_id = jobs.acquire(store, source_id, dry_run=dry_run, lease_timeout=lease_timeout)
+    harvest = _Harvest(store, source_id, source_cfg.name, job_id, validator=validator, force=force,
+                       dry_run=dry_run, full=full, progress=progress, batch_size=batch_size)
+    with jobs.Heartbeat(store, job_id, harvest.report.counts, interval=min(10.0, lease_timeout / 3)):
+        harvest.run(harvester)
+    return harvest.report
+
+
+class _Harvest:
+    def __init__(self, store: CatalogStore, source_id: int, name: str, job_id: int, *,
+                 validator: Validator | None, force: bool, dry_run: bool, full: bool,
+                 progress: Progress | None, batch_size: int) -> None:
+        self.store, self.source_id, self.key, self.job_id = store, source_id, jobs.source_key(name), job_id
+        self.validator, self.force, self.dry_run, self.full = validator, force, dry_run, full
+        self.progress, self.batch_size = progress, batch_size
+        self.report = JobReport(job_id, name, dry_run=dry_run)
+        self.seen: set[str] = set()
+        self.shapes_hash = _shapes_hash(validator) if validator is not None else ""
+        with store.sessions() as s:
+            source = s.get(HarvestSource, source_id)
+            self.threshold = source.withdraw_threshold if source else 0.2
+            self.previous = s.scalar(select(func.count(HarvestRecord.id)).where(
+                HarvestRecord.source_id == source_id, HarvestRecord.status != "withdrawn")) or 0
+
+    def run(self, harvester: SourceType) -> None:
+        report, status = self.report, "failed"
+        try:
+            self._gather(harvester)
+            if report.gather_complete:
+                self._withdraw_missing()
+                status = "finished"
+        except HarvestError as exc:
+            report.fatal_error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - a bug or a database outage ends this job, not the worker
+            report.fatal_error = f"{type(exc).__name__}: {exc}"
+        except BaseException:
+            report.fatal_error = "interrupted"
+            raise
+        finally:
+            report.status = status
+            jobs.finish(self.store, self.job_id, status, report.counts,
+                        gather_complete=report.gather_complete, fatal_error=report.fatal_error,
+                        notes=report.notes)
+
+    # -- gather and batches ---------------------------------------------------------------------------
+    def _gather(self, harvester: SourceType) -> None:
+        batch: list[RemoteRef] = []
+        try:
+            for ref in harvester.gather():
+                if ref.remote_id in self.seen:
+                    continue
+                self.seen.add(ref.remote_id)
+                batch.append(ref)
+                if len(batch) >= self.batch_size:
+                    self._batch(harvester, batch)
+                    batch = []
+        except HarvestError as exc:
+            self.report.fatal_error = f"gather failed: {exc}"
+        except Exception as exc:  # noqa: BLE001 - a source type's bug: keep what was gathered, withdraw nothing
+            self.report.fatal_error = f"gather failed: {type(exc).__name__}: {exc}"
+        else:
+            self.report.gather_complete = True
+        if batch:
+            self._batch(harvester, batch)
+
+    def _batch(self, harvester: SourceType, refs: list[RemoteRef]) -> None:
+        with self.store.sessions() as s:
+            known = self._records(s, [ref.remote_id for ref in refs])
+        fresh = {ref.remote_id for ref in refs if self._unchanged(ref, known.get(ref.remote_id))}
+        skipped = [known[remote_id].id for remote_id in fresh]
+        items = [self._map(harvester, ref) for ref in refs if ref.remote_id not in fresh]
+        self._count("unchanged", len(skipped))
+        changed = self._write(items, skipped)
+        if changed and self.validator is not None and not self.dry_run:
+            for iri, verdict in self.validator.validate_many(changed):
+                self.store.save_report(iri, verdict.to_dict(), self.shapes_hash)
+        if self.progress:
+            self.progress(dict(self.report.counts))
+
+    def _unchanged(self, ref: RemoteRef, record: HarvestRecord | None) -> bool:
+        return (not self.full and ref.modified is not None and record is not None and record.status == "ok"
+                and record.remote_modified == ref.modified[:64])
+
+    def _map(self, harvester: SourceType, ref: RemoteRef) -> _Item:
+        stage = "fetch"
+        try:
+            raw = harvester.fetch(ref)
+            stage = "map"
+            return _Item(ref, mapped=harvester.to_dcat(ref, raw))
+        except Exception as exc:  # noqa: BLE001 - one bad record must not stop the job
+            return _Item(ref, error=_error(stage, exc))
+
+    # -- store ----------------------------------------------------------------------------------------
+    def _write(self, items: list[_Item], skipped: list[int]) -> list[tuple[str, Any]]:
+        """Store a batch in one transaction; if that fails, store its records one by one to isolate it."""
+        try:
+            return self._transaction(items, skipped)
+        except Exception:  # noqa: BLE001 - isolate the record the database refused
+            changed = self._transaction([], skipped)
+            for item in items:
+                try:
+                    changed += self._transaction([item], [])
+                except Exception as exc:  # noqa: BLE001
+                    changed += self._transaction([_Item(item.ref, error=_error("store", exc))], [])
+            return changed
+
+    def _transaction(self, items: list[_Item], skipped: list[int]) -> list[tuple[str, Any]]:
+        counts = dict.fromkeys(COUNTS, 0)
+        changed: list[tuple[str, Any]] = []
+        with self.store.sessions() as s:
+            if skipped:
+                s.execute(update(HarvestRecord).where(HarvestRecord.id.in_(skipped))
+                          .values(last_job_id=self.job_id))
+            known = self._records(s, [item.ref.remote_id for item in items])
+            iris = [str(item.mapped.node) for item in items if item.mapped]
+            owners = dict(s.execute(select(DatasetRow.iri, DatasetRow.source).where(
+                DatasetRow.iri.in_(iris), DatasetRow.status == "active")).all()) if iris else {}
+            records = []
+            with s.no_autoflush:  # one INSERT round for the batch, not a flush per record's lookup
+                for item in items:
+                    status = self._store(s, item, owners, counts)
+                    if status in ("added", "updated"):
+                        changed.append((str(item.mapped.node), item.mapped.graph))
+                    records.append(self._record(s, known.get(item.ref.remote_id), item, status))
+            s.flush()
+            hashes = dict(s.execute(select(DatasetRow.iri, DatasetRow.content_hash)
+                                    .where(DatasetRow.iri.in_(iris))).all()) if iris else {}
+            for record in records:
+                record.content_hash = hashes.get(record.dataset_iri) if record.status == "ok" else None
+            if self.dry_run:
+                s.rollback()
+            else:
+                s.commit()
+        for name, n in counts.items():
+            self._count(name, n)
+        return changed
+
+    def _store(self, s: Session, item: _Item, owners: dict[str, str | None], counts: dict[str, int]) -> str:
+        if item.mapped is None:
+            counts["failed"] += 1
+            self._remember(self.report.errors, {"remote_id": item.ref.remote_id, "errors": [item.error]})
+            return "error"
+        iri = str(item.mapped.node)
+        owner = owners.get(iri)
+        if owner is not None and owner != self.key:
+            counts["duplicates"] += 1
+            item.error = {"stage": "store", "message": f"dataset {iri} is already harvested by {owner}",
+                          "snippet": None}
+            self._remember(self.report.duplicates, {"remote_id": item.ref.remote_id, "dataset": iri,
+                                                    "owner": owner})
+            return "duplicate"
+        outcome = self.store.upsert(item.mapped.node, item.mapped.graph, source=self.key, session=s)
+        counts[outcome] += 1
+        return outcome
+
+    def _record(self, s: Session, record: HarvestRecord | None, item: _Item, outcome: str) -> HarvestRecord:
+        if record is None:
+            record = HarvestRecord(source_id=self.source_id, remote_id=item.ref.remote_id)
+            s.add(record)
+        status = outcome if outcome in ("error", "duplicate") else "ok"
+        record.status, record.last_job_id, record.updated_at = status, self.job_id, utcnow()
+        record.errors = [item.error] if item.error else []
+        record.warnings = list(item.mapped.warnings) if item.mapped else []
+        record.remote_modified = item.ref.modified[:64] if item.ref.modified and status == "ok" else None
+        if item.mapped is not None:
+            record.dataset_iri = str(item.mapped.node)
+        return record
+
+    def _records(self, s: Session, remote_ids: list[str]) -> dict[str, HarvestRecord]:
+        if not remote_ids:
+            return {}
+        rows = s.scalars(select(HarvestRecord).where(HarvestRecord.source_id == self.source_id,
+                                                     HarvestRecord.remote_id.in_(remote_ids)))
+        return {row.remote_id: row for row in rows}
+
+    # -- withdrawal -----------------------------------------------------------------------------------
+    def _withdraw_missing(self) -> None:
+        seen, previous = len(self.seen), self.previous
+        if previous and seen < previous * (1 - self.threshold) and not self.force:
+            self.report.notes.append(
+                f"nothing withdrawn: the source lists {seen} records, {previous} before "
+                f"(a drop of more than {self.threshold:.0%}); re-run with --force if this is intended")
+            return
+        last = 0
+        while True:
+            with self.store.sessions() as s:
+                rows = list(s.scalars(
+                    select(HarvestRecord).where(HarvestRecord.source_id == self.source_id,
+                                                HarvestRecord.status != "withdrawn", HarvestRecord.id > last)
+                    .order_by(HarvestRecord.id).limit(500)))
+                if not rows:
+                    return
+                last = rows[-1].id
+                for row in (r for r in rows if r.remote_id not in self.seen):
+                    self._withdraw(s, row)
+                s.rollback() if self.dry_run else s.commit()
+
+    def _withdraw(self, s: Session, row: HarvestRecord) -> None:
+        owner = s.scalar(select(DatasetRow.source).where(DatasetRow.iri == row.dataset_iri))
+        if row.status == "ok" and owner == self.key and self.store.withdraw(row.dataset_iri, session=s):
+            self._count("withdrawn", 1)
+        row.status, row.last_job_id, row.updated_at = "withdrawn", self.job_id, utcnow()
+
+    # -- helpers --------------------------------------------------------------------------------------
+    def _count(self, name: str, n: int) -> None:
+        self.report.counts[name] += n
+
+    @staticmethod
+    def _remember(items: list, entry: dict) -> None:
+        if len(items) < LIST_LIMIT:
+            items.append(entry)
+
+
+def _error(stage: str, exc: Exception) -> dict[str, str | None]:
+    message = str(exc) if isinstance(exc, HarvestError) else f"{type(exc).__name__}: {exc}"
+    snippet = getattr(exc, "snippet", None)
+    return {"stage": stage, "message": " ".join(message.split())[:1000], "snippet": snippet}
+
+
+def _shapes_hash(validator: Validator) -> str:
+    """Identify the shapes a report was made with; blank-node labels differ per parse, so drop them."""
+    lines = sorted(" ".join("_:" if t.n3().startswith("_:") else t.n3() for t in triple)
+                   for triple in validator.shapes)
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
