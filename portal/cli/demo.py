@@ -62,7 +62,8 @@ def _import_rdf(store: CatalogStore, patterns: list[str]) -> None:
 
 def _harvest(store: CatalogStore, source: dict[str, Any], validator: Validator) -> None:
     replay = source.get("replay")
-    packages = ckan_replay.load_packages([p for g in replay for p in sorted(ROOT.glob(g))]) if replay else None
+    files = [p for pattern in replay or [] for p in sorted(ROOT.glob(pattern))]
+    packages = ckan_replay.load_packages(files) if replay else None
     with ckan_replay.serve(packages) if replay else nullcontext(None) as replay_url:
         url = replay_url or str(ROOT / source["url"])
         config = {"mapping": source["mapping"]} if source.get("mapping") else {}
