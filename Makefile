@@ -77,6 +77,8 @@ lint: venv
 
 bench: setup search-start
 	$(PY) bench/validate.py
+	$(PY) bench/harvest.py
+	$(PY) bench/geo.py
 
 clean:
 	-$(KAIFANG) search stop
