@@ -141,6 +141,19 @@ class CatalogStore:
         with self.sessions.begin() as own:
             return run(own)
 
+    def delete(self, iri: str, session: Session | None = None) -> bool:
+        """Remove a record for good (its validation report goes with it); prefer `withdraw`."""
+        def run(s: Session) -> bool:
+            removed = s.execute(delete(DatasetRow).where(DatasetRow.iri == iri)).rowcount
+            if removed:
+                s.add(OutboxRow(dataset_iri=iri, op="delete"))
+            return bool(removed)
+
+        if session is not None:
+            return run(session)
+        with self.sessions.begin() as own:
+            return run(own)
+
     def save_report(self, iri: str, report: dict, shapes_hash: str) -> None:
         with self.sessions.begin() as s:
             row = s.scalar(select(DatasetRow).where(DatasetRow.iri == iri))

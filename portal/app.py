@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from catalog.store import CatalogStore
-from portal import config, i18n, security
-from portal.api import ckan
-from portal.web import browse, dataset, exports, health, home, pages
+from portal import auth, config, i18n, security
+from portal.api import ckan, rest
+from portal.ogc import GEO_MODULES
+from portal.web import browse, dataset, exports, health, home, pages, search
 from search.client import connect
 
 
@@ -22,9 +24,13 @@ def create_app(settings: config.Settings | None = None) -> Flask:
         "store": CatalogStore.from_url(settings.database_url),
         "es": connect(settings.elasticsearch_url),
     }
+    if settings.trusted_proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies,  # type: ignore[method-assign]
+                                x_proto=settings.trusted_proxies, x_host=settings.trusted_proxies)
     i18n.init_app(app)
     security.init_app(app)
+    auth.init_app(app)
     app.jinja_env.globals["site_name"] = settings.site_name
-    for module in (health, home, dataset, exports, browse, pages, ckan):
+    for module in (health, home, dataset, exports, browse, pages, ckan, search, rest, *GEO_MODULES):
         app.register_blueprint(module.bp)
     return app

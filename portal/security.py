@@ -12,7 +12,7 @@ import secrets
 from urllib.parse import urlsplit
 
 import nh3
-from flask import Flask, Response, g
+from flask import Flask, Response, current_app, g
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -47,10 +47,18 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
+def _tile_origin() -> str:
+    """The configured tile server's origin, the one outside host images may come from."""
+    parts = urlsplit(current_app.extensions["kaifang"]["settings"].tile_url)
+    if parts.scheme not in ("http", "https"):
+        return ""
+    return f" {parts.scheme}://{parts.netloc.replace('{s}', '*')}"
+
+
 def content_security_policy() -> str:
     scripts = "'self'" + (f" 'nonce-{g.csp_nonce}'" if "csp_nonce" in g else "")
     return ("default-src 'none'; "
-            f"script-src {scripts}; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+            f"script-src {scripts}; style-src 'self'; img-src 'self' data:{_tile_origin()}; font-src 'self'; "
             "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 
 

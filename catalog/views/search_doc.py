@@ -18,6 +18,7 @@ from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
 from catalog.model import Dataset, LangText, Location
+from geo.regions import region_codes
 
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
@@ -53,7 +54,7 @@ def search_document(dataset: Dataset, *, content_hash: str, name: str | None = N
         "licence": sorted({x for x in [dataset.license, *(d.license for d in dataset.distributions)] if x}),
         "access_rights": dataset.access_rights,
         "frequency": dataset.frequency,
-        "regions": [],
+        "regions": region_codes(dataset),
         "spatial": [mapping(g) for g in geometries],
         "lon": [r for g in geometries for r in lon_ranges(g)],
         "lat": [{"gte": g.bounds[1], "lte": g.bounds[3]} for g in geometries],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from portal import config
-from portal.cli import catalog, db, demo, harvest, search, serve
+from portal.cli import catalog, db, demo, geo, harvest, search, serve, users
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -15,6 +15,6 @@ def main(ctx: click.Context) -> None:
     ctx.obj = config.load()
 
 
-for group in (db.group, search.group, catalog.group, demo.group, harvest.group):
+for group in (db.group, search.group, catalog.group, demo.group, harvest.group, *users.GROUPS, geo.group):
     main.add_command(group)
 main.add_command(serve.serve)

@@ -10,6 +10,7 @@ from catalog.views.schemaorg import script_json, to_schemaorg
 from portal.i18n import lang
 from portal.web import deps
 from portal.web.negotiation import EXTENSIONS, accepted_format, rdf_response, split_extension
+from search.query import SearchUnavailable
 
 bp = Blueprint("dataset", __name__)
 SEVERITIES = ("Violation", "Warning", "Info")
@@ -28,9 +29,17 @@ def show(name: str):
         return rdf_response(serialize(stored.graph(), fmt), fmt)
     page_url = url_for("dataset.show", name=stored.name, _external=True)
     response = render_template("dataset.html", stored=stored, d=stored.dataset, extensions=EXTENSIONS,
-                               findings=findings_by_severity(stored),
+                               findings=findings_by_severity(stored), related=_related(stored.iri),
                                jsonld=script_json(to_schemaorg(stored, page_url, lang())))
     return response, 200, {"Vary": "Accept"}
+
+
+def _related(iri: str) -> list:
+    """More-like-this datasets; the page does not need search to work, so an outage gives none."""
+    try:
+        return deps.search().related(iri, 5, lang())
+    except SearchUnavailable:
+        return []
 
 
 def findings_by_severity(stored: StoredDataset) -> list[tuple[str, list[dict]]]:

@@ -135,5 +135,5 @@ def test_ckan_error_shapes(site, server):
     assert invalid.status_code == 409
     assert invalid.json() == {"help": invalid.json()["help"], "success": False,
                               "error": {"__type": "Validation Error", "limit": ["Invalid integer"]}}
-    unknown = requests.get(f"{server}/api/3/action/package_delete", timeout=10)
+    unknown = requests.get(f"{server}/api/3/action/no_such_action", timeout=10)
     assert unknown.status_code == 400 and unknown.json()["success"] is False

@@ -1,0 +1,288 @@
+"""Search benchmark: 100,000 realistic datasets, bulk indexing rate, and search latency through the portal's
+REST API (`/api/1/datasets` under gunicorn) and straight against Elasticsearch, in one run.
+
+    .venv/bin/python bench/search.py                 # 100,000 datasets, 400 searches per setting
+    .venv/bin/python bench/search.py --n 20000 --searches 200
+
+Documents are varied from the real demo catalogue (a SQLite file built by `kaifang demo load`; by default
+the one tests/relevance keeps in $KAIFANG_VAR/relevance/, else $KAIFANG_VAR/kaifang.db): each synthetic record
+takes a real record and gets another real record's publisher, a district or year in its title, keywords
+mixed with a third record's, a modified date between 2015 and 2024 and, for some, a jittered extent. Search
+documents come from `catalog/views/search_doc.py` like the indexer's, under the prefix `bench-search-…`,
+which is deleted at the end. The searches are typical: text (Chinese or English), three facet filters
+counted, one facet filter selected. The ES-direct body is built by `SearchService._body`, so both paths
+run the same query. Targets: bulk >= 2,000 docs/s; portal p50 <= 1.2 x ES p50; p99 < 150 ms at
+concurrency 8. Bounded: stops searching after --budget seconds; total run well under 10 minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import platform
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from elasticsearch.helpers import parallel_bulk  # noqa: E402
+
+from catalog.model import Dataset, Location  # noqa: E402
+from catalog.store import CatalogStore  # noqa: E402
+from catalog.views.search_doc import search_document  # noqa: E402
+from portal.config import load as load_settings  # noqa: E402
+from search.client import connect  # noqa: E402
+from search.documents import alias_name, doc_id, index_body, new_index_name  # noqa: E402
+from search.filters import FACETS  # noqa: E402
+from search.query import SearchParams, SearchService  # noqa: E402
+
+DISTRICTS = ["浦东新区", "黄浦区", "静安区", "徐汇区", "闵行区", "南明区", "云岩区", "花溪区", "观山湖区",
+             "Center City", "West Philadelphia", "South Philadelphia"]
+QUERIES = [("空气质量", "zh"), ("幼儿园", "zh"), ("公交", "zh"), ("医院", "zh"), ("停车", "zh"),
+           ("养老", "zh"), ("预算", "zh"), ("人口", "zh"), ("旅游景区", "zh"), ("上海 交通", "zh"),
+           ("crime", "en"), ("parking", "en"), ("schools", "en"), ("budget", "en"), ("air quality", "en"),
+           ("trees", "en"), ("bike lanes", "en"), ("property assessments", "en"), ("covid", "en"),
+           ("public transit", "en")]
+FILTERS = [("year", ["2023"]), ("year", ["2021"]), ("format", ["CSV"]), ("format", ["JSON"])]
+TARGET_BULK, TARGET_OVERHEAD, TARGET_P99_MS = 2_000, 0.20, 150
+
+
+# -- data ------------------------------------------------------------------------------------------------
+def demo_db() -> Path:
+    var = load_settings().var
+    kept = sorted((var / "relevance").glob("demo-*.db"), key=lambda p: p.stat().st_mtime)
+    path = kept[-1] if kept else var / "kaifang.db"
+    if not path.exists():
+        sys.exit(f"no demo catalogue at {path}: run `kaifang demo load` (or the relevance tests) first")
+    return path
+
+
+def real_records(path: Path) -> list[Dataset]:
+    store = CatalogStore.from_url(f"sqlite:///{path}")
+    try:
+        return [s.dataset for s in store.iter_datasets(status="active") if s.dataset.title]
+    finally:
+        store.engine.dispose()
+
+
+def varied(i: int, base: Dataset, pool: list[Dataset], rng: random.Random) -> Dataset:
+    """A plausible new record: real text recombined, like another district or year of the same dataset."""
+    other, third = rng.choice(pool), rng.choice(pool)
+    district, year = rng.choice(DISTRICTS), rng.randint(2015, 2024)
+    title = {lang: (f"{district}{text}{year}年" if lang.startswith("zh") or not lang else
+                    f"{text} ({district}, {year})") for lang, text in base.title.items()}
+    keywords = {lang: sorted(set(values) | set(rng.sample(third.keywords.get(lang, []),
+                                                          min(2, len(third.keywords.get(lang, []))))))
+                for lang, values in (base.keywords or third.keywords).items()}
+    modified = date(2015, 1, 1) + timedelta(days=rng.randint(0, 3_650))
+    spatial = base.spatial
+    if rng.random() < 0.3:
+        west, south = rng.uniform(-125, 125), rng.uniform(-50, 50)
+        size = rng.uniform(0.05, 3)
+        spatial = [Location(None, {}, None, f"POLYGON(({west} {south},{west + size} {south},{west + size} "
+                                            f"{south + size},{west} {south + size},{west} {south}))")]
+    return dataclasses.replace(base, iri=f"{base.iri}#bench-{i}", title=title, keywords=keywords,
+                               publisher=other.publisher or base.publisher, modified=modified.isoformat(),
+                               spatial=spatial)
+
+
+def actions(n: int, pool: list[Dataset], index: str, seed: int = 7) -> Iterator[dict[str, Any]]:
+    rng = random.Random(seed)
+    for i in range(n):
+        record = varied(i, pool[i % len(pool)], pool, rng)
+        source = search_document(record, content_hash=f"bench-{i}", name=f"bench-{i}", source="bench",
+                                 report={"conforms": rng.random() < 0.6, "counts": {"Warning": 2}})
+        yield {"_op_type": "index", "_index": index, "_id": doc_id(record.iri), "_source": source}
+
+
+def build_index(client, prefix: str, n: int, pool: list[Dataset]) -> dict[str, float]:
+    """Documents are built first (search_doc.py's own rate), then bulk-loaded (Elasticsearch's rate)."""
+    name = new_index_name(prefix)
+    client.indices.create(index=name, **index_body(building=True))
+    started = time.monotonic()
+    docs = list(actions(n, pool, name))
+    building = time.monotonic() - started
+    started = time.monotonic()
+    failed = 0
+    for ok, _ in parallel_bulk(client, docs, thread_count=2, chunk_size=1_000, queue_size=4,
+                               raise_on_error=False):
+        failed += not ok
+    bulk = time.monotonic() - started
+    client.indices.put_settings(index=name, settings={"index": {"refresh_interval": None}})
+    client.indices.refresh(index=name)
+    client.indices.update_aliases(actions=[{"add": {"index": name, "alias": alias_name(prefix)}}])
+    count = client.count(index=name)["count"]
+    return {"docs": count, "failed": failed, "seconds": bulk, "docs_per_s": n / bulk,
+            "build_seconds": building, "build_per_s": n / building}
+
+
+# -- searches --------------------------------------------------------------------------------------------
+def workload(count: int, seed: int = 11) -> list[tuple[str, str, str, list[str]]]:
+    rng = random.Random(seed)
+    return [(*rng.choice(QUERIES), *rng.choice(FILTERS)) for _ in range(count)]
+
+
+def api_request(base: str, session: requests.Session, item: tuple[str, str, str, list[str]]) -> None:
+    q, lang, facet, values = item
+    params: dict[str, Any] = {"q": q, "lang": lang, "page_size": 20}
+    if values:
+        params[facet] = values
+    response = session.get(f"{base}/api/1/datasets", params=params, headers={"Accept": "application/json"},
+                           timeout=30)
+    response.raise_for_status()
+
+
+def es_body(service: SearchService, item: tuple[str, str, str, list[str]]) -> dict[str, Any]:
+    q, lang, facet, values = item
+    return service._body(SearchParams(q=q, lang=lang, size=20, filters={facet: values} if values else {}))
+
+
+def measure(run_one: Callable[[Any], None], items: list[Any], concurrency: int,
+            budget: float) -> dict[str, float]:
+    """Latency percentiles (ms) and throughput; each worker stops once the time budget is spent."""
+    latencies: list[float] = []
+    deadline = time.monotonic() + budget
+
+    def worker(chunk: list[Any]) -> None:
+        for item in chunk:
+            if time.monotonic() > deadline:
+                return
+            started = time.perf_counter()
+            run_one(item)
+            latencies.append((time.perf_counter() - started) * 1000)
+
+    chunks = [items[i::concurrency] for i in range(concurrency)]
+    started = time.monotonic()
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(worker, chunks))
+    wall = time.monotonic() - started
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    return {"n": len(latencies), "p50": cuts[49], "p95": cuts[94], "p99": cuts[98],
+            "per_s": len(latencies) / wall}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_portal(prefix: str, es_url: str, workers: int) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**os.environ, "KAIFANG_INDEX_PREFIX": prefix, "ELASTICSEARCH_URL": es_url}
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    process = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
+        [str(gunicorn), "--workers", str(workers), "--threads", "4", "--bind", f"127.0.0.1:{port}",
+         "--log-level", "warning", "portal:create_app()"], cwd=ROOT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:  # the first request of each worker loads vocabularies: slow once
+            if requests.get(f"{base}/api/1/datasets", params={"q": "x"}, timeout=60).status_code == 200:
+                return process, base
+        except (requests.ConnectionError, requests.Timeout):
+            pass
+        time.sleep(0.5)
+    process.terminate()
+    process.wait(timeout=30)
+    raise RuntimeError("portal did not start")
+
+
+# -- the run ---------------------------------------------------------------------------------------------
+def machine() -> str:
+    mem = ""
+    with open("/proc/meminfo", encoding="ascii") as f:
+        mem = f"{int(f.readline().split()[1]) // 1024 // 1024} GiB RAM"
+    with open("/proc/cpuinfo", encoding="ascii") as f:
+        cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")),
+                   platform.processor())
+    return f"{platform.node()}, {cpu}, {os.cpu_count()} cores, {mem}, Python {platform.python_version()}"
+
+
+def report(label: str, stats: dict[str, float]) -> None:
+    print(f"  {label:<28} n={stats['n']:>5.0f}  p50={stats['p50']:7.1f} ms  p95={stats['p95']:7.1f} ms  "
+          f"p99={stats['p99']:7.1f} ms  {stats['per_s']:7.1f} searches/s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--searches", type=int, default=400, help="per path and concurrency")
+    parser.add_argument("--budget", type=float, default=45.0, help="seconds per path and concurrency")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (4 threads each)")
+    args = parser.parse_args()
+    settings = load_settings()
+    client = connect(settings.elasticsearch_url, timeout=120)
+    prefix = f"bench-search-{uuid.uuid4().hex[:6]}"
+    print(f"search benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    print(f"machine: {machine()}")
+    print(f"elasticsearch: {settings.elasticsearch_url}, prefix {prefix}")
+    portal = None
+    try:
+        db = demo_db()
+        pool = real_records(db)
+        print(f"real records: {len(pool)} from {db}")
+        built = build_index(client, prefix, args.n, pool)
+        print(f"building documents (search_doc.py, 1 process): {built['build_seconds']:.1f} s = "
+              f"{built['build_per_s']:,.0f} docs/s")
+        print(f"bulk indexing: {built['docs']:.0f} docs in {built['seconds']:.1f} s = "
+              f"{built['docs_per_s']:,.0f} docs/s ({built['failed']:.0f} refused); target >= {TARGET_BULK:,}")
+        service = SearchService(client, prefix)
+        items = workload(args.searches)
+        portal, base = start_portal(prefix, settings.elasticsearch_url, args.workers)
+        session = requests.Session()
+        # Warm both paths (caches, JIT, connection pools) before measuring.
+        for item in items[:40]:
+            api_request(base, session, item)
+            client.search(index=service.index, **es_body(service, item))
+        bodies = [es_body(service, item) for item in items]
+        results = {}
+        sessions: dict[int, requests.Session] = {}  # one keep-alive connection per client thread
+
+        def via_api(item: Any) -> None:
+            api_request(base, sessions.setdefault(threading.get_ident(), requests.Session()), item)
+
+        for concurrency in (1, 8):
+            results[("es", concurrency)] = measure(
+                lambda body: client.search(index=service.index, **body), bodies, concurrency, args.budget)
+            results[("api", concurrency)] = measure(via_api, items, concurrency, args.budget)
+        print(f"searches: text + all {len(FACETS)} facets counted + 1 facet filter, "
+              f"{len(QUERIES)} queries (half Chinese), page of 20")
+        for concurrency in (1, 8):
+            report(f"Elasticsearch direct, c={concurrency}", results[("es", concurrency)])
+            report(f"portal /api/1/datasets, c={concurrency}", results[("api", concurrency)])
+        for concurrency in (1, 8):
+            es, api = results[("es", concurrency)], results[("api", concurrency)]
+            print(f"  portal overhead at c={concurrency}: p50 +{api['p50'] - es['p50']:.1f} ms "
+                  f"({api['p50'] / es['p50'] - 1:+.0%}; target <= +{TARGET_OVERHEAD:.0%})")
+        api8, es8 = results[("api", 8)], results[("es", 8)]
+        print(f"  p99 at c=8: portal {api8['p99']:.1f} ms, ES {es8['p99']:.1f} ms "
+              f"(target < {TARGET_P99_MS} ms)")
+    finally:
+        if portal is not None:
+            portal.terminate()
+            portal.wait(timeout=30)
+        names = list(client.indices.get(index=f"{prefix}-*", expand_wildcards="all").body)
+        if names:
+            client.indices.delete(index=",".join(names), ignore_unavailable=True)
+        print(f"deleted {len(names)} bench index(es)")
+
+
+if __name__ == "__main__":
+    main()

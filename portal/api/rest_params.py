@@ -1,0 +1,110 @@
+"""Query parameters -> SearchParams, shared by /api/1/datasets and the /search page, so a search URL means
+the same thing to a person and to a program. The same table documents them in the OpenAPI document."""
+
+from __future__ import annotations
+
+import math
+from urllib.parse import urlencode
+
+from flask import request
+from werkzeug.datastructures import MultiDict
+
+from portal.api.openapi import Param
+from search.filters import FACETS
+from search.query import MAX_SIZE, MAX_WINDOW, SORTS, InvalidSearch, SearchParams, SearchResult
+
+DEFAULT_SIZE = 20
+BBOX_FIELDS = ("west", "south", "east", "north")
+NUMBER = {"type": "number"}
+DATE = {"type": "string", "pattern": r"^\d{4}(-\d{1,2}(-\d{1,2})?)?$"}
+
+SEARCH_PARAMS: tuple[Param, ...] = (
+    Param("q", "Free text (Chinese or English); quotes for phrases, - to exclude a word."),
+    Param("sort", "Order of results.", {"type": "string", "enum": list(SORTS), "default": "relevance"}),
+    Param("page", "Page number (pages beyond 10,000 results need `after`).",
+          {"type": "integer", "minimum": 1, "default": 1}),
+    Param("page_size", "Results per page.", {"type": "integer", "minimum": 1, "maximum": MAX_SIZE,
+                                             "default": DEFAULT_SIZE}),
+    Param("after", "Cursor from the `next` link of a previous page; wins over `page`."),
+    Param("bbox", "Datasets whose extent intersects west,south,east,north (degrees, WGS84).",
+          {"type": "string", "examples": ["120.8,30.6,122.2,31.9"]}),
+    *(Param(name, f"Bounding box {name} edge in degrees (alternative to `bbox`).", NUMBER)
+      for name in BBOX_FIELDS),
+    Param("polygon", "Datasets whose extent intersects this WKT or GeoJSON polygon (WGS84)."),
+    Param("temporal_from", "Temporal coverage overlapping a period that starts then.", DATE),
+    Param("temporal_to", "Temporal coverage overlapping a period that ends then.", DATE),
+    Param("modified_from", "Modified on or after this date.", DATE),
+    Param("modified_to", "Modified on or before this date.", DATE),
+    *(Param(name, f"Facet filter on {name}; repeat for several values (any of them).",
+            {"type": "array", "items": {"type": "string"}}, explode=True) for name in FACETS),
+)
+
+
+def search_params(args: MultiDict[str, str], lang: str, size: int | None = None) -> SearchParams:
+    """Raises InvalidSearch for a parameter that cannot mean anything (a 400)."""
+    filters = {name: [v for v in args.getlist(name) if v] for name in FACETS}
+    return SearchParams(
+        q=args.get("q", ""), filters={k: v for k, v in filters.items() if v}, bbox=bbox(args),
+        polygon=args.get("polygon") or None, temporal=_period(args, "temporal"),
+        modified=_period(args, "modified"), sort=args.get("sort") or "relevance",
+        size=size or _integer(args, "page_size", DEFAULT_SIZE, MAX_SIZE),
+        page=_integer(args, "page", 1), after=args.get("after") or None, lang=lang,
+    )
+
+
+def bbox(args: MultiDict[str, str]) -> tuple[float, float, float, float] | None:
+    """From bbox=w,s,e,n or from the four fields of the no-JavaScript form (all four, or none)."""
+    if args.get("bbox"):
+        parts = args["bbox"].split(",")
+    else:
+        parts = [args.get(name, "").strip() for name in BBOX_FIELDS]
+        if not any(parts):
+            return None
+    try:
+        values = tuple(float(p) for p in parts)
+    except ValueError:
+        raise InvalidSearch("bbox needs four numbers: west, south, east, north") from None
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
+        raise InvalidSearch("bbox needs four numbers: west, south, east, north")
+    return values  # type: ignore[return-value]
+
+
+def _period(args: MultiDict[str, str], name: str) -> tuple[str | None, str | None] | None:
+    start, end = args.get(f"{name}_from") or None, args.get(f"{name}_to") or None
+    return (start, end) if start or end else None
+
+
+def _integer(args: MultiDict[str, str], name: str, default: int, maximum: int | None = None) -> int:
+    raw = args.get(name)
+    if raw in (None, ""):
+        return default
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+        raise InvalidSearch(f"{name} must be a positive integer")
+    return min(int(raw), maximum) if maximum else int(raw)
+
+
+def url_with(external: bool = False, **changes: str | list[str] | None) -> str:
+    """This request's URL with some parameters replaced (a list: repeated; None: removed)."""
+    args = request.args.copy()
+    for key, value in changes.items():
+        args.poplist(key)
+        if value is not None:
+            args.setlist(key, value if isinstance(value, list) else [str(value)])
+    query = urlencode(list(args.items(multi=True)))
+    base = request.base_url if external else request.path
+    return base + ("?" + query if query else "")
+
+
+def paging_links(result: SearchResult, params: SearchParams, external: bool = False) -> dict[str, str | None]:
+    """first/prev/next/self: page numbers while they work, then the cursor (which only goes forward)."""
+    def to(page: int | None = None, after: str | None = None) -> str:
+        return url_with(external, page=None if page in (None, 1) else str(page), after=after)
+
+    more = bool(result.next_after) if params.after else result.page * result.size < result.total
+    following = None
+    if more and not params.after and (result.page + 1) * result.size <= MAX_WINDOW:
+        following = to(result.page + 1)
+    elif more and result.next_after:
+        following = to(after=result.next_after)
+    previous = to(result.page - 1) if not params.after and result.page > 1 else None
+    return {"self": url_with(external), "first": to(), "prev": previous, "next": following}
