@@ -94,7 +94,8 @@ class CkanSource:
         return ref.payload
 
     def to_dcat(self, ref: RemoteRef, raw: Any) -> Mapped:
-        return ckan_to_dcat(raw, self.cfg.url, self.cfg.config.get("language"), self.cfg.publisher)
+        base = self.cfg.config.get("base_iri") or self.cfg.url  # the portal's public address, for IRIs
+        return ckan_to_dcat(raw, base, self.cfg.config.get("language"), self.cfg.publisher)
 
 
 def _since(value: Any) -> str | None:

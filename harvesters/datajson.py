@@ -158,7 +158,8 @@ class DataJsonSource:
             if errors:
                 message = "; ".join(errors[:5] + raw.get("catalog_errors", []))
                 raise HarvestError(message, json.dumps(entry, ensure_ascii=False)[:2000])
-        mapped = datajson_to_dcat(entry, self.cfg.url, version)
+        base = self.cfg.config.get("base_iri") or self.cfg.url  # the catalogue's public address, for IRIs
+        mapped = datajson_to_dcat(entry, base, version)
         mapped.warnings[:0] = raw.get("catalog_errors", [])
         return mapped
 

@@ -66,7 +66,7 @@ def _harvest(store: CatalogStore, source: dict[str, Any], validator: Validator) 
     packages = ckan_replay.load_packages(files) if replay else None
     with ckan_replay.serve(packages) if replay else nullcontext(None) as replay_url:
         url = replay_url or str(ROOT / source["url"])
-        config = {"mapping": source["mapping"]} if source.get("mapping") else {}
+        config = {key: source[key] for key in ("mapping", "base_iri") if source.get(key)}
         cfg = SourceConfig(source["name"], url, source["type"], source.get("publisher"), config)
         jobs.save_source(store, cfg)
         client = GuardedClient(allow_private=["127.0.0.1/32"] if replay else False, allow_files=True)
