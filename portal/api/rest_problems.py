@@ -3,7 +3,7 @@ detail and instance, so clients branch on `status`/`type` instead of parsing pro
 
 from __future__ import annotations
 
-from flask import Response, json, request
+from flask import Response, current_app, json, request
 from werkzeug.exceptions import HTTPException
 
 from search.query import InvalidSearch, SearchUnavailable
@@ -35,6 +35,7 @@ def handle(exc: Problem | InvalidSearch | SearchUnavailable | HTTPException) -> 
     if isinstance(exc, InvalidSearch):
         return problem_response(400, str(exc))
     if isinstance(exc, SearchUnavailable):
+        current_app.logger.warning("search unavailable: %s", exc)
         return problem_response(503, "Search is temporarily unavailable; dataset details still work.")
     code = exc.code if isinstance(exc, HTTPException) else None
     return problem_response(code or 500, getattr(exc, "description", None) or "")
