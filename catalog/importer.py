@@ -6,17 +6,13 @@ one transaction, so an import never leaves half a file behind.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from rdflib import Graph
 
 from catalog.contexts import known_contexts
 from catalog.rdf import RDFError, parse
 from catalog.records import split
 from catalog.store import CatalogStore
-from catalog.validation import Validator
 
 
 @dataclass
@@ -59,25 +55,3 @@ def import_file(store: CatalogStore, path: Path, *, source: str | None = None) -
     except OSError as exc:
         return ImportResult(path.name, error=f"{path}: {exc.strerror}")
     return import_bytes(store, data, str(path), source=source)
-
-
-def validate_records(store: CatalogStore, validator: Validator, shapes_hash: str,
-                     iris: Iterable[str] | None = None, *, force: bool = False) -> dict[str, int]:
-    """Validate stored records and keep each report beside its record.
-
-    Reports are reused while neither the record (content hash) nor the shapes changed.
-    """
-    def todo() -> Iterable[tuple[str, Graph]]:
-        for stored in store.iter_datasets(iris=iris):
-            report = stored.report
-            fresh = (report and report["shapes_hash"] == shapes_hash
-                     and report["content_hash"] == stored.content_hash)
-            if force or not fresh:
-                yield stored.iri, stored.graph()
-
-    totals = {"validated": 0, "conforming": 0}
-    for iri, report in validator.validate_many(todo()):
-        store.save_report(iri, report.to_dict(), shapes_hash)
-        totals["validated"] += 1
-        totals["conforming"] += int(report.conforms)
-    return totals

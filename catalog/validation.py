@@ -1,9 +1,11 @@
 """SHACL validation with pyshacl: structured findings, and fast enough for whole catalogues.
 
 Plain pyshacl re-reads and re-harvests the shapes graph on every call and validates one data graph
-at a time. :class:`Validator` compiles the shapes once (pyshacl's ``ShapesGraph``), and
-:meth:`Validator.validate_many` validates many records per pyshacl run, in worker processes that
-each compile the shapes once, skipping records whose exact content was validated before.
+at a time. :class:`Validator` compiles the shapes once: flattened where provably equivalent
+(:mod:`catalog.shacl_compile`; findings still name the original shapes), then pyshacl's
+``ShapesGraph``. :meth:`Validator.validate_many` validates many records per pyshacl run, in worker
+processes that each hold the compiled shapes, skipping records whose exact content was validated
+before. pyshacl's text rendering of each result, which Kaifang does not use, is skipped.
 
 Batching must not change any record's verdict. Findings are attributed back to records through
 their focus node, and records only share a batch when that is provably the same as validating each
@@ -23,12 +25,14 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import pyshacl.shape
 from pyshacl import Validator as _PyshaclValidator
 from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
+from pyshacl.constraints.constraint_component import ConstraintComponent
 from pyshacl.graph_abstraction import DataGraph
 from pyshacl.shapes_graph import ShapesGraph
 from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
@@ -36,6 +40,7 @@ from rdflib.plugins.stores.memory import SimpleMemory
 from rdflib.term import Node
 
 from catalog.rdf import guess_format, parse
+from catalog.shacl_compile import TARGETS, flatten, graph_hash
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 SEVERITIES = ("Violation", "Warning", "Info")
@@ -89,6 +94,37 @@ class _ParameterList(list):
 
 pyshacl.shape.CONSTRAINT_PARAMS = (_ParameterList(ALL_CONSTRAINT_PARAMETERS), CONSTRAINT_PARAMETERS_MAP)
 
+_IN_RUN = threading.local()  # set while one of Kaifang's own pyshacl runs is under way in this thread
+_describe = ConstraintComponent.make_v_result_description
+
+
+def _describe_unless_quiet(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    """pyshacl writes a text description of every result (for its results_text, which Kaifang never
+    reads): a quarter of validation time, and a process-wide cache of blank-node texts that only grows.
+    Kaifang's runs skip it when it provably could not fail (see :func:`_describable`); any other run
+    gets pyshacl's text as before."""
+    return "" if getattr(_IN_RUN, "on", False) else _describe(self, *args, **kwargs)
+
+
+ConstraintComponent.make_v_result_description = _describe_unless_quiet
+_focus_nodes = pyshacl.shape.Shape.focus_nodes
+
+
+def _focus_nodes_once_per_run(self, data_graph, debug=False):  # noqa: ANN001, ANN202
+    """pyshacl finds each shape's focus nodes (instances, with rdfs:subClassOf, of its target classes...)
+    anew; flattened shapes share the same few targets. In Kaifang's runs each distinct set of target
+    declarations is looked up once per data graph (which does not change while shapes are checked)."""
+    memo = getattr(_IN_RUN, "focus", None)
+    if memo is None or self._advanced:
+        return _focus_nodes(self, data_graph, debug)
+    key = (id(data_graph), *(frozenset(declared) for declared in self.target()))
+    if key not in memo:
+        memo[key] = _focus_nodes(self, data_graph, debug)
+    return set(memo[key])
+
+
+pyshacl.shape.Shape.focus_nodes = _focus_nodes_once_per_run
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -129,7 +165,7 @@ class ValidationError(RuntimeError):
 
 
 def load_shapes(shapes: Graph | Path | Sequence[Path]) -> Graph:
-    """A private copy of the shapes (pyshacl adds triples to it) from a Graph or files.
+    """A private copy of the shapes from a Graph or files (pyshacl gets a compiled copy of this copy).
 
     ``owl:imports`` (DCAT-AP's imports.ttl, mdr_imports.ttl) are never followed: no network.
     """
@@ -150,7 +186,7 @@ class Validator:
     """Validate DCAT graphs against one shapes graph, compiled once."""
 
     def __init__(self, shapes: Graph | Path | Sequence[Path], *, ont: Graph | None = None,
-                 inference: str = "none", cache_size: int = 100_000) -> None:
+                 inference: str = "none", cache_size: int = 2_000) -> None:
         self.shapes = load_shapes(shapes)
         self.ont = ont
         self.inference = inference
@@ -159,6 +195,12 @@ class Validator:
         self._cache_size = cache_size
         self._pool: ProcessPoolExecutor | None = None
         self._pool_workers = 0
+
+    @cached_property
+    def shapes_hash(self) -> str:
+        """SHA-256 of the shapes' triples, the same for every parse of the same shapes: store reports
+        under it (blank nodes are named by their content, not their labels)."""
+        return graph_hash(self.shapes)
 
     def validate(self, data: Graph) -> Report:
         """Validate one graph as plain pyshacl would (the graph is not modified)."""
@@ -253,6 +295,17 @@ def _report(findings: list[Finding] | str) -> Report:
     return Report(conforms=not findings, findings=findings)
 
 
+def _describable(graph: Graph) -> bool:
+    """pyshacl's result text can only fail (and fail the run) on a predicate rdflib cannot write as
+    N3 (an invalid IRI) in a blank node's description: without one, skipping the text changes nothing."""
+    for predicate in set(graph.predicates()):
+        try:
+            predicate.n3()
+        except Exception:
+            return False
+    return True
+
+
 def _one_line(exc: Exception) -> str:
     return " ".join(str(getattr(exc, "message", None) or exc).split())[:500]
 
@@ -261,16 +314,20 @@ class _Engine:
     """Compiled shapes plus what batching needs to know about them; one per process."""
 
     def __init__(self, shapes: Graph, ont: Graph | None, inference: str) -> None:
-        self.shapes = shapes
+        self.shapes = Graph(store=_ShapesStore())
+        origin = flatten(shapes, self.shapes)  # the original shapes stay as they are
         self.ont = ont
         self.inference = inference
-        self.compiled = ShapesGraph(shapes)
+        self.compiled = ShapesGraph(self.shapes)
         _ = self.compiled.shapes  # harvest the shapes now, once
-        self.shape_names = _shape_names(shapes)
+        names = _shape_names(shapes)
+        names.update({copy: names.get(prop, _term_text(prop)) for copy, prop in origin.items()})
+        self.shape_names = names
         self.reverse_predicates = _reverse_predicates(shapes)
         self.implicit = set(shapes.objects(None, SH.targetNode))
         if ont is not None:
             self.implicit |= set(ont.subjects())
+        self.describable = _describable(self.shapes) and (ont is None or _describable(ont))
         self.batchable = inference in ("none", None) and not any(
             (None, pred, None) in shapes for pred in _SPARQL_PREDICATES)
 
@@ -285,7 +342,11 @@ class _Engine:
                    options=options)
         run.shacl_graph = self.compiled
         run.engine = self
-        _, findings, _ = run.run()
+        _IN_RUN.on, _IN_RUN.focus = self.describable and _describable(data), {}
+        try:
+            _, findings, _ = run.run()
+        finally:
+            _IN_RUN.on, _IN_RUN.focus = False, None
         return findings
 
     def run_records(self, records: list[tuple[str, list[Triple]]]) -> list[tuple[str, list[Finding] | str]]:
@@ -392,12 +453,17 @@ def _reverse_predicates(shapes: Graph) -> set[Node]:
 
 
 def _shape_names(shapes: Graph) -> dict[Node, str]:
-    """Stable names for blank-node shapes ("<owner> property <path>"): their labels change per parse."""
+    """Stable names for blank-node property shapes ("<owner> property <path>", or "<targets> property
+    <path>" for one without owner): their labels change per parse."""
     names: dict[Node, str] = {}
     for owner, shape in shapes.subject_objects(SH.property):
         if isinstance(shape, BNode):
             path = shapes.value(shape, SH.path)
             names[shape] = f"{owner} property {_path_text(shapes, path) if path is not None else '?'}"
+    for shape, path in shapes.subject_objects(SH.path):  # targeted directly, e.g. already flattened
+        if isinstance(shape, BNode) and shape not in names:
+            targets = sorted(str(t) for p in TARGETS for t in shapes.objects(shape, p))
+            names[shape] = f"{' '.join(targets) or '?'} property {_path_text(shapes, path)}"
     return names
 
 

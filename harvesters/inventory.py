@@ -241,6 +241,56 @@ ROLES: dict[str, Role] = {
 }
 
 
+
+MAX_MAPPING_BYTES = 256 * 1024
+MAPPING_KEYS = {"portal", "portal_url", "language", "format", "base_iri", "publisher_base", "id", "spatial",
+                "ignore_values", "fields", "read"}
+READ_KEYS = {"format", "encoding", "sheet", "header_row", "delimiter", "records_path"}
+
+
+def parse_mapping(data: bytes) -> dict[str, Any]:
+    """An uploaded field mapping (YAML, as in harvesters/mappings/), checked before it is stored."""
+    if len(data) > MAX_MAPPING_BYTES:
+        raise HarvestError(f"the mapping file is larger than {MAX_MAPPING_BYTES // 1024} KB")
+    try:
+        doc = yaml.safe_load(data.decode("utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise HarvestError(f"the mapping file is not UTF-8 YAML: {' '.join(str(exc).split())[:300]}") from exc
+    return check_mapping(doc)
+
+
+def check_mapping(doc: Any) -> dict[str, Any]:
+    """The rules `inventory.load_mapping` applies to shipped files, plus: no unknown keys, right types."""
+    if not isinstance(doc, dict):
+        raise HarvestError("the mapping must be a YAML mapping (key: value lines)")
+    problems = [f"unknown key {k!r}" for k in doc if k not in MAPPING_KEYS]
+    problems += [f"missing {k}" for k in ("base_iri", "id", "fields") if k not in doc]
+    if not str(doc.get("base_iri", "")).startswith(("http://", "https://")):
+        problems.append("base_iri must be an http(s) IRI")
+    ident = doc.get("id")
+    if not (isinstance(ident, dict) and set(ident) <= {"hash", "field", "pattern"}
+            and (isinstance(ident.get("hash"), list) or isinstance(ident.get("field"), str))):
+        problems.append("id must be {hash: [fields]} or {field: name, pattern: regex}")
+    fields = doc.get("fields")
+    if not isinstance(fields, dict) or not fields:
+        problems.append("fields must map column names to roles")
+    else:
+        for column, spec in fields.items():
+            role = next(iter(spec), None) if isinstance(spec, dict) and len(spec) == 1 else spec
+            if not isinstance(role, str) or role not in ROLES:
+                problems.append(f"fields.{column}: unknown role {role!r}")
+    if doc.get("format", "json") not in FORMATS:
+        problems.append(f"format must be one of {', '.join(FORMATS)}")
+    if not isinstance(doc.get("read", {}), dict) or set(doc.get("read", {})) - READ_KEYS:
+        problems.append(f"read may only set {', '.join(sorted(READ_KEYS))}")
+    for key in ("spatial", "ignore_values"):
+        if not isinstance(doc.get(key, []), list):
+            problems.append(f"{key} must be a list")
+    if problems:
+        raise HarvestError("mapping: " + "; ".join(problems[:10]))
+    return doc
+
+
 class InventorySource:
     """Harvests one portal export. Config: `mapping` (a YAML name in harvesters/mappings/), optionally
     `format`, `encoding`, `sheet`, `header_row`, `delimiter`, `records_path` overriding the mapping's."""
@@ -249,8 +299,9 @@ class InventorySource:
 
     def __init__(self, cfg: SourceConfig, client: GuardedClient) -> None:
         self.cfg, self.client = cfg, client
-        self.mapping = load_mapping(cfg.config.get("mapping", ""))
-        overrides = {k: v for k, v in cfg.config.items() if k != "mapping"}
+        mapping = cfg.config.get("mapping")  # a shipped mapping's name, or one uploaded in the workspace
+        self.mapping = check_mapping(mapping) if isinstance(mapping, dict) else load_mapping(mapping or "")
+        overrides = {k: v for k, v in cfg.config.items() if k not in ("mapping", "allow_private")}
         self.options = {**self.mapping.get("read", {}), **overrides}
         self.format = self.options.pop("format", self.mapping.get("format", "json"))
 

@@ -26,6 +26,9 @@ class Settings:
     tile_url: str = ""
     secure_cookies: bool = False  # set in production (HTTPS): session cookies are then never sent in clear
     trusted_proxies: int = 0  # reverse proxies in front of the app, for client addresses in logs and limits
+    # Networks besides the public internet that web-added harvest sources may reach (an intranet's);
+    # empty: none. The command line can allow more per source.
+    harvest_allow_networks: tuple[str, ...] = ()
     tile_attribution: str = ""
     shapes: Path = ROOT / "vocab" / "shapes" / "kaifang-dcat-ap.ttl"
 
@@ -50,6 +53,7 @@ def load(env: dict[str, str] | None = None) -> Settings:
         tile_url=env.get("KAIFANG_TILE_URL", ""),
         secure_cookies=env.get("KAIFANG_SECURE_COOKIES", "") in ("1", "true", "yes"),
         trusted_proxies=int(env.get("KAIFANG_TRUSTED_PROXIES", "0")),
+        harvest_allow_networks=tuple(filter(None, env.get("KAIFANG_HARVEST_ALLOW_NETWORKS", "").split(","))),
         tile_attribution=env.get("KAIFANG_TILE_ATTRIBUTION", ""),
     )
 

@@ -9,6 +9,8 @@ compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || need_apt+=(postgre
 command -v javac >/dev/null || need_apt+=(openjdk-17-jdk-headless)  # javac builds the analysis plugin
 command -v mvn >/dev/null || need_apt+=(maven)
 command -v npm >/dev/null || need_apt+=(nodejs npm)
+command -v chromium >/dev/null || need_apt+=(chromium)  # browser and accessibility tests
+fc-list 2>/dev/null | grep -qi wqy || need_apt+=(fonts-wqy-microhei)  # Chinese text in screenshots
 
 if ((${#need_apt[@]})); then
   if [ "$(id -u)" -ne 0 ]; then

@@ -21,6 +21,7 @@ from elasticsearch import ApiError, BadRequestError, Elasticsearch, TransportErr
 from catalog.model import pick
 from search import suggest as suggestions
 from search.documents import alias_name, doc_id
+from search.expand import expand
 from search.filters import FACETS, FacetValue
 from search.filters.dates import modified_clause, temporal_clause
 from search.filters.geo import bbox_clause, polygon_clause
@@ -32,9 +33,18 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 OPERATORS = re.compile(r"[\"'+\-|*()~\\]+")
 FIELDS = [
     "title.zh^4", "title.zh.words^4", "title.en^4", "title.any^3",
-    "keywords.text^2.5", "keywords.en^2.5", "keywords.words^2.5", "publisher.name^1.5",
+    "keywords.text^1.5", "keywords.en^1.5", "keywords.words^1.5", "publisher.name^1.5",
     "description.zh", "description.zh.words", "description.en", "description.any", "all_text^0.3",
 ]
+# Adjacent query words in a title or description rank above the same words scattered over keywords.
+PHRASE_FIELDS = ["title.zh^4", "title.en^4", "title.any^3",
+                 "description.zh", "description.en", "description.any"]
+PHRASE_SLOP = 0
+PHRASE_BOOST = 1.0
+# A record matching all query words but one still answers (ranked below full matches): "bike lanes" also
+# finds bike share stations, "浦东 养老院" other districts' nursing homes.
+FALLBACK_MSM = "1<-1"
+FALLBACK_BOOST = 0.3
 HIGHLIGHT = {"title.zh": 0, "title.en": 0, "title.any": 0,
              "description.zh": 2, "description.en": 2, "description.any": 2}
 SORTS = {
@@ -206,10 +216,7 @@ class SearchService:
         """Text relevance with recency and quality as gentle multipliers (at most x1.6 together)."""
         match: dict[str, Any] = {"match_all": {}}
         if text:
-            match = {"simple_query_string": {
-                "query": text, "fields": FIELDS, "default_operator": "and", "lenient": True,
-                "flags": "AND|OR|NOT|PHRASE|PREFIX|PRECEDENCE|ESCAPE|WHITESPACE",
-            }}
+            match = SearchService._text_query(text)
         return {"function_score": {
             "query": {"bool": {"must": [match], "filter": filters}},
             "functions": [
@@ -220,6 +227,27 @@ class SearchService:
             ],
             "score_mode": "sum", "boost_mode": "multiply",
         }}
+
+    @staticmethod
+    def _text_query(text: str) -> dict[str, Any]:
+        """All words (with their expansions) must match; all but one still matches, lower; phrases lift."""
+        flags = "AND|OR|NOT|PHRASE|PREFIX|PRECEDENCE|ESCAPE|WHITESPACE"
+        expanded = expand(text)
+        strict = {"simple_query_string": {"query": expanded, "fields": FIELDS, "default_operator": "and",
+                                          "lenient": True, "flags": flags}}
+        should: list[dict[str, Any]] = [strict]
+        if FALLBACK_MSM and len(text.split()) > 1:
+            should.append({"simple_query_string": {
+                "query": expanded, "fields": FIELDS, "default_operator": "or", "lenient": True,
+                "flags": flags, "minimum_should_match": FALLBACK_MSM, "boost": FALLBACK_BOOST}})
+        query: dict[str, Any] = {"bool": {"should": should, "minimum_should_match": 1}}
+        if PHRASE_BOOST:
+            phrase = OPERATORS.sub(" ", text).strip()
+            if phrase:
+                query = {"bool": {"must": [query], "should": [{"multi_match": {
+                    "query": phrase, "type": "phrase", "fields": PHRASE_FIELDS, "slop": PHRASE_SLOP,
+                    "lenient": True, "boost": PHRASE_BOOST}}]}}
+        return query
 
     @staticmethod
     def _aggregations(facet_clauses: dict[str, dict[str, Any]]) -> dict[str, Any]:

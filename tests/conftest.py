@@ -19,7 +19,8 @@ from catalog.store import CatalogStore
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PG_URL = os.environ.get("PG_TEST_URL", "postgresql+psycopg://kaifang@127.0.0.1:5433/kaifang_test")
-ES_URL = os.environ.get("ELASTICSEARCH_URL", f"http://127.0.0.1:{os.environ.get('ELASTICSEARCH_PORT', '9200')}")
+ES_PORT = os.environ.get("ELASTICSEARCH_PORT", "9200")
+ES_URL = os.environ.get("ELASTICSEARCH_URL", f"http://127.0.0.1:{ES_PORT}")
 
 
 @pytest.fixture(scope="session")
@@ -34,7 +35,8 @@ def _pg_schema_url() -> Iterator[str]:
         with admin.connect() as c:
             c.execute(text(f'create schema "{schema}"'))
     except Exception as exc:  # noqa: BLE001 - turn a missing server into an actionable failure
-        pytest.fail(f"PostgreSQL not reachable at {PG_URL} ({exc.__class__.__name__}); run `make postgres-start`")
+        pytest.fail(f"PostgreSQL not reachable at {PG_URL} ({exc.__class__.__name__}); "
+                    "run `make postgres-start`")
     try:
         yield f"{PG_URL}?options=-csearch_path%3D{schema}"
     finally:

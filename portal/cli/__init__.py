@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from portal import config
-from portal.cli import catalog, db, demo, geo, harvest, search, serve, users
+from portal.cli import catalog, db, demo, geo, harvest, scheduler, search, serve, users
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -18,3 +18,4 @@ def main(ctx: click.Context) -> None:
 for group in (db.group, search.group, catalog.group, demo.group, harvest.group, *users.GROUPS, geo.group):
     main.add_command(group)
 main.add_command(serve.serve)
+main.add_command(scheduler.scheduler)

@@ -10,7 +10,7 @@ import click
 
 from catalog.importer import import_file
 from catalog.rdf import serialize
-from catalog.store import CatalogStore, hash_text
+from catalog.store import CatalogStore
 from catalog.validation import Validator
 
 FORMATS = {"ttl": "turtle", "rdf": "xml", "jsonld": "json-ld", "nt": "nt"}
@@ -50,7 +50,7 @@ def validate_cmd(settings, shapes: tuple[Path, ...], as_json: bool) -> None:
     store = CatalogStore.from_url(settings.database_url)
     files = list(shapes) or [settings.shapes]
     validator = Validator(files)
-    shapes_hash = hash_text("".join(p.read_text(encoding="utf-8") for p in files))
+    shapes_hash = validator.shapes_hash
     graphs = ((s.iri, s.graph()) for s in store.iter_datasets())
     totals = {"datasets": 0, "conforming": 0}
     for iri, report in validator.validate_many(graphs):

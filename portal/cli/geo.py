@@ -1,4 +1,4 @@
-"""kaifang geo: compute datasets' extents from their geodata distributions (see geo.enrich)."""
+"""kaifang geo: compute datasets' extents from their geodata distributions (see harvesters.geo_enrich)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from collections import Counter
 import click
 
 from catalog.store import CatalogStore
-from harvesters.geo_enrich import EnrichResult, enrich_many, geo_datasets
 from geo.safety import Limits
+from harvesters.geo_enrich import EnrichResult, enrich_many, geo_datasets
 from harvesters.http import MB, GuardedClient
 
 

@@ -19,10 +19,10 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from harvesters.geo_enrich import readable
 from geo.errors import GeoError
 from geo.read import read_layer
 from geo.safety import Limits
+from harvesters.geo_enrich import readable
 from portal.web import deps, downloads
 from portal.web.downloads import Refused
 

@@ -21,9 +21,9 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, reque
 from catalog.model import Distribution
 from catalog.store import StoredDataset
 from geo.convert import TARGETS, ConversionCache, convert
-from harvesters.geo_enrich import geo_hint
 from geo.errors import GeoError
 from geo.safety import Limits
+from harvesters.geo_enrich import geo_hint
 from harvesters.http import MB, GuardedClient
 from harvesters.source import HarvestError
 from portal.web import deps

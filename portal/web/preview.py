@@ -21,11 +21,11 @@ import openpyxl
 from flask import Blueprint, Response, render_template, url_for
 from openpyxl.utils.exceptions import InvalidFileException
 
-from harvesters.geo_enrich import geo_hint
 from geo.errors import GeoError
 from geo.read import read_layer
 from geo.safety import Limits, check_zip
 from geo.table import ENCODINGS
+from harvesters.geo_enrich import geo_hint
 from portal.web import downloads
 from portal.web.downloads import Refused
 

@@ -22,7 +22,7 @@ from search.query import MAX_WINDOW, SORTS, InvalidSearch, SearchParams, SearchR
 bp = Blueprint("search", __name__)
 PAGE_SIZE = 20
 MARK = re.compile(r"(</?mark>)")
-WORLD = Path("geo") / "world.geojson"
+WORLD = Path("geo") / "countries.geojson"
 
 
 @dataclass

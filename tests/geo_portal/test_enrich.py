@@ -8,9 +8,9 @@ from click.testing import CliRunner
 from rdflib import URIRef
 
 from catalog.namespaces import DCAT, DCT, PROV
-from harvesters.geo_enrich import COMPUTED_BY, enrich, reads_for
 from geo.gazetteer import parse_geometry
 from geo.safety import Limits
+from harvesters.geo_enrich import COMPUTED_BY, enrich, reads_for
 from portal.cli import main
 from tests.geo.samples import SHANGHAI_BOX
 from tests.geo_portal.conftest import add_dataset

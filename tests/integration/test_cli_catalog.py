@@ -16,13 +16,13 @@ from portal.cli import main
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 EXAMPLES = FIXTURES / "dcat-ap/3.0.1/examples"
 OFFICIAL_SHAPES = FIXTURES / "dcat-ap/3.0.1/shacl/shapes.ttl"  # pyshacl 0.40 refuses the combined file
-BROKEN = {"example-bee-population-dataset-series-api.ttl", "example-bee-population-dataset-series-combined.ttl"}
+BROKEN = {"example-bee-population-dataset-series-api.ttl",
+          "example-bee-population-dataset-series-combined.ttl"}
 
 
 def run(db_url: str, *args: str):
-    result = CliRunner().invoke(main, list(args), env={"DATABASE_URL": db_url, "KAIFANG_VAR": "/tmp/kaifang-cli"},
-                                catch_exceptions=False)
-    return result
+    env = {"DATABASE_URL": db_url, "KAIFANG_VAR": "/tmp/kaifang-cli"}
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
 
 
 def test_import_every_example_and_report_broken_files_in_one_line(db_url):
@@ -55,7 +55,8 @@ def test_validate_with_official_shapes_matches_plain_pyshacl(db_url):
 
 
 def test_export_round_trips_through_every_format(db_url, tmp_path):
-    assert run(db_url, "catalog", "import", str(EXAMPLES / "example-bee-population-2022-2023.ttl")).exit_code == 0
+    example = EXAMPLES / "example-bee-population-2022-2023.ttl"
+    assert run(db_url, "catalog", "import", str(example)).exit_code == 0
     original = CatalogStore.from_url(db_url).export_graph()
     for fmt, rdflib_format in (("ttl", "turtle"), ("rdf", "xml"), ("jsonld", "json-ld"), ("nt", "nt")):
         out = tmp_path / f"catalog.{fmt}"

@@ -16,7 +16,8 @@ from catalog.store import CatalogStore
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 EXAMPLES = sorted(
-    [*FIXTURES.glob("dcat-ap/3.0.1/examples/*.ttl"), *FIXTURES.glob("dcat-ap/3.0.1/examples/example-*.jsonld"),
+    [*FIXTURES.glob("dcat-ap/3.0.1/examples/*.ttl"),
+     *FIXTURES.glob("dcat-ap/3.0.1/examples/example-*.jsonld"),
      *FIXTURES.glob("w3c-dcat3/examples/*.ttl"), *FIXTURES.glob("w3c-dcat3/examples/*.rdf")]
 )
 

@@ -3,8 +3,9 @@
     .venv/bin/python tests/relevance/experiments.py [path/to/demo.db]
 
 Indexes the demo catalogue (default: the file the relevance fixture keeps) under a private prefix, runs
-every variant's queries through SearchService with the variant applied in this process only, prints
-recall@10 and nDCG@10 per variant, and deletes the index.
+every variant's queries through SearchService with the variant applied in this process only (field boosts,
+the constants of search/query.py, expansions off), prints recall@10 and nDCG@10 per variant, and deletes
+the index. "before (0.843)" is the ranking as it was before the fallback, phrase and expansion clauses.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import re
 import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -28,31 +29,27 @@ from search.indexer import Indexer  # noqa: E402
 from search.query import SearchParams, SearchService  # noqa: E402
 from tests.relevance.metrics import K, load_queries, run, summary  # noqa: E402
 
-# Proposed query-side expansions, one way only (a general word also finds its usual names, not the reverse:
-# two-way groups cost 公交 its precision, measured). The engine has no synonym filter (decision 0001).
-EXPANSIONS = {"公共交通": ["公交", "地铁", "轨道交通"], "养老院": ["敬老院", "养老机构"]}
-
-
-def expand(text: str) -> str:
-    """Rewrite a whitespace word that has expansions as `(word | a | b)`."""
-    words = [f"({' | '.join([w, *EXPANSIONS[w]])})" if w in EXPANSIONS else w for w in text.split()]
-    return " ".join(words)
-
 
 @contextmanager
-def variant(fields: list[str] | None = None, rewrite: Callable[[str], str] | None = None) -> Iterator[None]:
-    saved_fields, saved_query = list(search_query.FIELDS), SearchService.__dict__["_query"]
+def variant(fields: list[str] | None = None, knobs: dict[str, Any] | None = None,
+            expansions: bool = True) -> Iterator[None]:
+    """Apply a change to search.query in this process only: FIELDS, module constants, expansions off."""
+    saved_fields = list(search_query.FIELDS)
+    saved = {name: getattr(search_query, name) for name in (knobs or {})}
+    saved_expand = search_query.expand
     try:
         if fields is not None:
             search_query.FIELDS[:] = fields
-        if rewrite is not None:
-            def _query(text: str, filters: list[dict[str, Any]]) -> dict[str, Any]:
-                return saved_query.__func__(rewrite(text) if text else text, filters)
-            SearchService._query = staticmethod(_query)  # type: ignore[method-assign]
+        for name, value in (knobs or {}).items():
+            setattr(search_query, name, value)
+        if not expansions:
+            search_query.expand = lambda text: text
         yield
     finally:
         search_query.FIELDS[:] = saved_fields
-        SearchService._query = saved_query  # type: ignore[method-assign] - the staticmethod itself
+        for name, value in saved.items():
+            setattr(search_query, name, value)
+        search_query.expand = saved_expand
 
 
 def boosted(changes: dict[str, str]) -> list[str]:
@@ -69,20 +66,20 @@ def boosted(changes: dict[str, str]) -> list[str]:
     return out
 
 
+KEYWORDS_25 = {"keywords.text": "keywords.text^2.5", "keywords.en": "keywords.en^2.5",
+               "keywords.words": "keywords.words^2.5"}
+OFF = {"FALLBACK_MSM": "", "PHRASE_BOOST": 0}
 VARIANTS: dict[str, dict[str, Any]] = {
     "current": {},
-    "A synonyms": {"rewrite": expand},
-    "B keywords^1.5": {"fields": boosted({"keywords.text": "keywords.text^1.5",
-                                          "keywords.en": "keywords.en^1.5",
-                                          "keywords.words": "keywords.words^1.5"})},
-    "A+B": {"rewrite": expand, "fields": boosted({"keywords.text": "keywords.text^1.5",
-                                                  "keywords.en": "keywords.en^1.5",
-                                                  "keywords.words": "keywords.words^1.5"})},
-    "C description^1.5": {"fields": boosted({"description.en": "description.en^1.5",
-                                             "description.zh.words": "description.zh.words^1.5"})},
-    "B+C": {"fields": boosted({"keywords.text": "keywords.text^1.5", "keywords.en": "keywords.en^1.5",
-                               "keywords.words": "keywords.words^1.5", "description.en": "description.en^1.5",
-                               "description.zh.words": "description.zh.words^1.5"})},
+    "before (0.843)": {"fields": boosted(KEYWORDS_25), "knobs": OFF, "expansions": False},
+    "B keywords^1.5": {"knobs": OFF, "expansions": False},
+    "A+B expansions": {"knobs": OFF},
+    "A+B+fallback": {"knobs": {"PHRASE_BOOST": 0}},
+    "phrase slop 2": {"knobs": {"PHRASE_SLOP": 2}},
+    "fallback ^1.0": {"knobs": {"FALLBACK_BOOST": 1.0}},
+    "description^1.5": {"fields": boosted({"description.en": "description.en^1.5",
+                                           "description.zh.words": "description.zh.words^1.5"})},
+    "title.zh.words^6": {"fields": boosted({"title.zh.words": "title.zh.words^6"})},
 }
 
 

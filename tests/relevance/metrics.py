@@ -48,7 +48,7 @@ def load_queries(path: Path = QUERIES) -> list[Judged]:
 
 
 def _iri(text: str) -> str:
-    """`{root}` is the checkout: data.json records are minted from the demo source's file path."""
+    """`{root}` stands for the checkout, for judgments of records minted from a local file path (none now)."""
     return text.replace("{root}", str(ROOT))
 
 
