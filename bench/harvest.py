@@ -3,9 +3,13 @@ and title) served from a local HTTP server, harvested end to end into SQLite.
 
     .venv/bin/python bench/harvest.py            # 10,000 datasets
     .venv/bin/python bench/harvest.py --n 50000  # peak RSS should not grow with N
+    .venv/bin/python bench/harvest.py --fast-canonical  # store hashes with catalog.canonical (see below)
 
 Each phase runs in its own process so its peak RSS is its own: cold without validation, cold with SHACL
-validation (vocab/shapes/kaifang-dcat-ap.ttl, else the DCAT-AP 3.0.1 shapes), then an unchanged re-run.
+validation (vocab/shapes/kaifang-dcat-ap.ttl, else the DCAT-AP 3.0.1 shapes), then an unchanged re-run
+(pages are skipped by digest) and an unchanged `--full` re-run (every record read, the record-level skip).
+`--fast-canonical` makes the store hash records with `catalog.canonical.canonical_nt`, the one-line change
+proposed for catalog/store.py, to measure it before it is made.
 Targets: >= 200 datasets/s cold with validation, >= 2,000/s unchanged, peak RSS < 500 MB.
 """
 
@@ -55,19 +59,23 @@ def serve(n: int, per_page: int) -> tuple[FixtureServer, str]:
     return server, server.url("/bench/1")
 
 
-def phase(db_url: str, url: str, validate: bool) -> None:
+def phase(db_url: str, url: str, validate: bool, full: bool, fast_canonical: bool) -> None:
     """One harvest in this process; print its numbers as JSON."""
+    import catalog.store
+    from catalog.canonical import canonical_nt
     from catalog.store import CatalogStore
     from catalog.validation import Validator
     from harvesters.base import run
     from harvesters.http import GuardedClient
     from harvesters.source import SourceConfig
 
+    if fast_canonical:
+        catalog.store.canonical_nt = canonical_nt
     store = CatalogStore.from_url(db_url)
     shapes = SHAPES if SHAPES[0].exists() else FALLBACK_SHAPES
     validator = Validator(shapes, cache_size=2_000) if validate else None  # default cache grows with N
     started = time.perf_counter()
-    report = run(store, SourceConfig("bench", url, "dcat"), validator=validator,
+    report = run(store, SourceConfig("bench", url, "dcat"), validator=validator, full=full,
                  client=GuardedClient(allow_private=["127.0.0.1/32"]))
     seconds = time.perf_counter() - started
     if validator is not None:
@@ -80,8 +88,9 @@ def phase(db_url: str, url: str, validate: bool) -> None:
     }))
 
 
-def child(db_url: str, url: str, validate: bool) -> dict:
-    args = [sys.executable, __file__, "--phase", db_url, url] + (["--validate"] if validate else [])
+def child(db_url: str, url: str, validate: bool, full: bool, fast_canonical: bool) -> dict:
+    flags = {"--validate": validate, "--full": full, "--fast-canonical": fast_canonical}
+    args = [sys.executable, __file__, "--phase", db_url, url] + [flag for flag, on in flags.items() if on]
     out = subprocess.run(args, capture_output=True, text=True, check=True, cwd=ROOT).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -92,10 +101,12 @@ def main() -> None:
     parser.add_argument("--per-page", type=int, default=500)
     parser.add_argument("--phase", nargs=2, metavar=("DB_URL", "URL"), help=argparse.SUPPRESS)
     parser.add_argument("--validate", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--skip-validation", action="store_true", help="Only the unvalidated cold run.")
+    parser.add_argument("--full", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--fast-canonical", action="store_true", help="Hash with catalog.canonical.")
+    parser.add_argument("--skip-validation", action="store_true", help="No validation: cold, re-run.")
     args = parser.parse_args()
     if args.phase:
-        phase(*args.phase, args.validate)
+        phase(*args.phase, args.validate, args.full, args.fast_canonical)
         return
 
     from catalog import migrate
@@ -105,12 +116,16 @@ def main() -> None:
         plain, checked = f"sqlite:///{tmp}/plain.db", f"sqlite:///{tmp}/validated.db"
         for db in (plain, checked):
             migrate.upgrade(db)
-        runs = [("cold, no validation", plain, False)]
-        if not args.skip_validation:
-            runs += [("cold, validation", checked, True), ("unchanged re-run", checked, True)]
-        print(f"{args.n} datasets, {args.per_page} per page, SQLite")
-        for label, db, validate in runs:
-            result = child(db, url, validate)
+        runs = [("cold, no validation", plain, False, False)]
+        if args.skip_validation:
+            runs += [("unchanged re-run", plain, False, False)]
+        else:
+            runs += [("cold, validation", checked, True, False), ("unchanged re-run", checked, True, False),
+                     ("unchanged --full", checked, True, True)]
+        canonical = "catalog.canonical" if args.fast_canonical else "catalog.rdf"
+        print(f"{args.n} datasets, {args.per_page} per page, SQLite, store hashes with {canonical}")
+        for label, db, validate, full in runs:
+            result = child(db, url, validate, full, args.fast_canonical)
             done = sum(result["counts"][k] for k in ("added", "updated", "unchanged"))
             rate = done / result["seconds"]
             print(f"{label:22s} {rate:8.0f} datasets/s  {result['seconds']:7.1f} s  "

@@ -18,8 +18,8 @@ from rdflib.term import Node
 from sqlalchemy import Engine, create_engine, delete, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from catalog.canonical import canonical_nt
 from catalog.model import Dataset, from_graph, pick
-from catalog.rdf import canonical_nt
 from catalog.records import SKOLEM_PREFIX
 from catalog.tables import CatalogGraphRow, DatasetRow, OutboxRow, ValidationRow, utcnow
 
@@ -159,12 +159,26 @@ class CatalogStore:
             row = s.scalar(select(DatasetRow).where(DatasetRow.iri == iri))
             if row is None:
                 raise KeyError(iri)
-            s.merge(ValidationRow(
-                dataset_id=row.id, shapes_hash=shapes_hash, content_hash=row.content_hash,
-                conforms=report["conforms"], violations=report["counts"].get("Violation", 0),
-                warnings=report["counts"].get("Warning", 0), infos=report["counts"].get("Info", 0),
-                findings=report["findings"], validated_at=utcnow(),
-            ))
+            s.merge(_report_row(row.id, row.content_hash, report, shapes_hash))
+
+    def save_reports(self, reports: list[tuple[str, str, dict]], shapes_hash: str) -> None:
+        """Many (iri, content hash, report) in one transaction (a commit per record costs more than the
+        validation itself). A report of content that has since been replaced is dropped: the newer one
+        follows. KeyError for a record that is not stored."""
+        if not reports:
+            return
+        with self.sessions.begin() as s:
+            rows = {iri: (id_, digest) for id_, iri, digest in s.execute(
+                select(DatasetRow.id, DatasetRow.iri, DatasetRow.content_hash)
+                .where(DatasetRow.iri.in_([iri for iri, _, _ in reports])))}
+            missing = [iri for iri, _, _ in reports if iri not in rows]
+            if missing:
+                raise KeyError(missing[0])
+            current = {iri: report for iri, digest, report in reports if rows[iri][1] == digest}
+            s.execute(delete(ValidationRow).where(ValidationRow.dataset_id.in_(
+                [rows[iri][0] for iri in current])))
+            s.add_all(_report_row(rows[iri][0], rows[iri][1], report, shapes_hash)
+                      for iri, report in current.items())
 
     def save_catalog_graph(self, key: str, graph: Graph) -> None:
         with self.sessions.begin() as s:
@@ -254,6 +268,14 @@ class CatalogStore:
     def outbox_ack(self, ids: Iterable[int]) -> None:
         with self.sessions.begin() as s:
             s.execute(delete(OutboxRow).where(OutboxRow.id.in_(list(ids))))
+
+
+def _report_row(dataset_id: int, content_hash: str, report: dict, shapes_hash: str) -> ValidationRow:
+    counts = report["counts"]
+    return ValidationRow(
+        dataset_id=dataset_id, shapes_hash=shapes_hash, content_hash=content_hash,
+        conforms=report["conforms"], violations=counts.get("Violation", 0), warnings=counts.get("Warning", 0),
+        infos=counts.get("Info", 0), findings=report["findings"], validated_at=utcnow())
 
 
 def _stored(row: DatasetRow, report: ValidationRow | None) -> StoredDataset:

@@ -7,36 +7,47 @@ Guarantees, whatever the source type:
 * Idempotent and kill-safe: each batch's catalogue changes and its `harvest_records` rows commit in one
   transaction, so a killed worker leaves whole batches behind and a re-run neither duplicates nor
   loses anything.
-* Cheap when nothing changed: a record whose remote modified date equals the stored one is not even
-  mapped (unless `full`); otherwise the store's content hash makes an identical record a no-op.
+* Cheap when nothing changed: a listing page whose bytes equal those of a page whose records were all
+  stored is not even parsed (unless `full`): its remembered records are marked seen in bulk. Within a
+  changed page, a record whose remote modified date equals the stored one is not mapped (unless `full`);
+  otherwise the store's content hash makes an identical record a no-op.
 * Careful withdrawal: only after a complete, successful gather, and not when the number of records
   shrank by more than the source's threshold (unless `force`).
+* A remote id listed twice in one gather is harvested once and counted as `repeated` (notes name a few).
 * One bad record is recorded (stage, message, snippet) on its `harvest_records` row; the job goes on.
 * A record whose dataset IRI another source owns is a duplicate: counted, listed, never overwritten.
 * SHACL findings are stored with the dataset (`store.save_report`), like `kaifang catalog validate`;
-  `jobs.load_report` groups them by rule. Dry runs neither validate nor write (every batch rolls back).
+  `jobs.load_report` groups them by rule. Validation runs beside the harvest (a thread feeding the
+  validator's worker processes), so SHACL overlaps the parsing and writing of the next batches; every
+  report is saved before the job ends. Dry runs neither validate nor write (every batch rolls back).
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from rdflib import Graph
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from catalog.model import Dataset
 from catalog.store import CatalogStore
 from catalog.tables import DatasetRow, utcnow
 from catalog.validation import Validator
 from harvesters import jobs, registry
+from harvesters.dcat import Page
 from harvesters.http import GuardedClient
 from harvesters.source import HarvestError, Mapped, RemoteRef, SourceConfig, SourceType
 from harvesters.tables import COUNTS, HarvestRecord, HarvestSource
 
 Progress = Callable[[dict[str, int]], None]
 LIST_LIMIT = 1000
+REPEATED_EXAMPLES = 5
+SAVE_BATCH = 100  # validation reports saved per transaction
 
 
 @dataclass
@@ -73,11 +84,41 @@ def run(store: CatalogStore, source_cfg: SourceConfig, *, validator: Validator |
         client = client or GuardedClient(allow_private=bool(source_cfg.config.get("allow_private")))
         harvester = registry.create(source_cfg, client)
     job_id = jobs.acquire(store, source_id, dry_run=dry_run, lease_timeout=lease_timeout)
+    started = utcnow()
+    if validator is not None and not dry_run:
+        _start_workers(validator)
     harvest = _Harvest(store, source_id, source_cfg.name, job_id, validator=validator, force=force,
                        dry_run=dry_run, full=full, progress=progress, batch_size=batch_size)
     with jobs.Heartbeat(store, job_id, harvest.report.counts, interval=min(10.0, lease_timeout / 3)):
         harvest.run(harvester)
+    if source_cfg.config.get("geo_enrich") and not dry_run and harvest.report.status == "finished":
+        _enrich(store, source_cfg, client or GuardedClient(), since=started, report=harvest.report)
     return harvest.report
+
+
+def _enrich(store: CatalogStore, cfg: SourceConfig, client: GuardedClient, *, since: Any,
+            report: JobReport) -> None:
+    """The optional geo step (source config `geo_enrich: true`): extents of the datasets this job added or
+    changed, read from their geodata distributions. Failures are recorded per distribution, never fatal."""
+    from harvesters.geo_enrich import candidates, enrich_many  # geopandas only for sources that ask
+
+    def changed() -> Iterator[str]:
+        last = 0
+        while True:  # in id order, a page at a time: never the whole source in memory
+            query = (select(DatasetRow.id, DatasetRow.iri, DatasetRow.projection)
+                     .where(DatasetRow.source == f"harvest:{cfg.name}", DatasetRow.status == "active",
+                            DatasetRow.updated_at >= since, DatasetRow.id > last)
+                     .order_by(DatasetRow.id).limit(500))
+            with store.sessions() as s:
+                rows = s.execute(query).all()
+            if not rows:
+                return
+            yield from (iri for _, iri, projection in rows if candidates(Dataset.from_dict(projection)))
+            last = rows[-1][0]
+
+    results = enrich_many(store, changed(), client)
+    failed = sum(1 for r in results if r.status == "failed")
+    report.notes.append(f"geo: {len(results)} datasets read for extents, {failed} with errors")
 
 
 class _Harvest:
@@ -89,7 +130,8 @@ class _Harvest:
         self.progress, self.batch_size = progress, batch_size
         self.report = JobReport(job_id, name, dry_run=dry_run)
         self.seen: set[str] = set()
-        self.shapes_hash = _shapes_hash(validator) if validator is not None else ""
+        self.repeated: list[str] = []  # the first few remote ids listed more than once
+        self.checks = _Checks(store, validator) if validator is not None and not dry_run else None
         with store.sessions() as s:
             source = s.get(HarvestSource, source_id)
             self.threshold = source.withdraw_threshold if source else 0.2
@@ -100,6 +142,8 @@ class _Harvest:
         report, status = self.report, "failed"
         try:
             self._gather(harvester)
+            if self.checks is not None:
+                self.checks.close()
             if report.gather_complete:
                 self._withdraw_missing()
                 status = "finished"
@@ -111,6 +155,11 @@ class _Harvest:
             report.fatal_error = "interrupted"
             raise
         finally:
+            if self.checks is not None:
+                self.checks.stop()
+            if self.repeated:
+                report.notes.append(f"{report.counts['repeated']} remote ids were listed more than once and "
+                                    f"harvested once, e.g. {', '.join(self.repeated)}")
             report.status = status
             jobs.finish(self.store, self.job_id, status, report.counts,
                         gather_complete=report.gather_complete, fatal_error=report.fatal_error,
@@ -118,24 +167,71 @@ class _Harvest:
 
     # -- gather and batches ---------------------------------------------------------------------------
     def _gather(self, harvester: SourceType) -> None:
-        batch: list[RemoteRef] = []
         try:
-            for ref in harvester.gather():
-                if ref.remote_id in self.seen:
-                    continue
-                self.seen.add(ref.remote_id)
-                batch.append(ref)
-                if len(batch) >= self.batch_size:
-                    self._batch(harvester, batch)
-                    batch = []
+            for page in self._pages(harvester):
+                self._page(harvester, page)
         except HarvestError as exc:
             self.report.fatal_error = f"gather failed: {exc}"
         except Exception as exc:  # noqa: BLE001 - a source type's bug: keep what was gathered, withdraw nothing
             self.report.fatal_error = f"gather failed: {type(exc).__name__}: {exc}"
         else:
             self.report.gather_complete = True
+
+    def _pages(self, harvester: SourceType) -> Iterable[Page]:
+        """Paged source types (dcat) report page boundaries and may skip unchanged pages; any other
+        source type's gather is one page without a digest."""
+        pages = getattr(harvester, "pages", None)
+        if pages is None:
+            return [Page("", "", None, harvester.gather(), [])]  # type: ignore[arg-type]
+        return pages(self._remembered)
+
+    def _remembered(self, url: str, digest: str) -> tuple[str | None, list[str]] | None:
+        return None if self.full else jobs.remembered_page(self.store, self.source_id, url, digest)
+
+    def _page(self, harvester: SourceType, page: Page) -> None:
+        if page.refs is None:
+            self._skip_page(page)
+        else:
+            self._batches(harvester, page.refs)
+        if page.digest and not self.dry_run:
+            jobs.remember_page(self.store, self.source_id, self.job_id, page.url, page.digest, page.next_url,
+                               list(dict.fromkeys(page.remote_ids)))
+
+    def _batches(self, harvester: SourceType, refs: Iterable[RemoteRef]) -> None:
+        """Store refs in batches; when the gather fails mid-way, what was gathered is still stored."""
+        batch: list[RemoteRef] = []
+        try:
+            for ref in refs:
+                if self._first_sighting(ref.remote_id):
+                    batch.append(ref)
+                if len(batch) >= self.batch_size:
+                    self._batch(harvester, batch)
+                    batch = []
+        except Exception:
+            if batch:
+                self._batch(harvester, batch)
+            raise
         if batch:
             self._batch(harvester, batch)
+
+    def _skip_page(self, page: Page) -> None:
+        """An unchanged page: its records count as seen and unchanged, without parsing or mapping."""
+        fresh = [remote_id for remote_id in page.remote_ids if self._first_sighting(remote_id)]
+        with self.store.sessions() as s:
+            jobs.mark_seen(s, self.source_id, self.job_id, fresh)
+            s.rollback() if self.dry_run else s.commit()
+        self._count("unchanged", len(fresh))
+        if self.progress:
+            self.progress(dict(self.report.counts))
+
+    def _first_sighting(self, remote_id: str) -> bool:
+        if remote_id not in self.seen:
+            self.seen.add(remote_id)
+            return True
+        self._count("repeated", 1)
+        if len(self.repeated) < REPEATED_EXAMPLES and remote_id not in self.repeated:
+            self.repeated.append(remote_id)
+        return False
 
     def _batch(self, harvester: SourceType, refs: list[RemoteRef]) -> None:
         with self.store.sessions() as s:
@@ -145,9 +241,8 @@ class _Harvest:
         items = [self._map(harvester, ref) for ref in refs if ref.remote_id not in fresh]
         self._count("unchanged", len(skipped))
         changed = self._write(items, skipped)
-        if changed and self.validator is not None and not self.dry_run:
-            for iri, verdict in self.validator.validate_many(changed):
-                self.store.save_report(iri, verdict.to_dict(), self.shapes_hash)
+        if changed and self.checks is not None:
+            self.checks.submit(changed)
         if self.progress:
             self.progress(dict(self.report.counts))
 
@@ -201,6 +296,7 @@ class _Harvest:
                                     .where(DatasetRow.iri.in_(iris))).all()) if iris else {}
             for record in records:
                 record.content_hash = hashes.get(record.dataset_iri) if record.status == "ok" else None
+            changed = [(f"{hashes[iri]} {iri}", graph) for iri, graph in changed]  # the version to validate
             if self.dry_run:
                 s.rollback()
             else:
@@ -255,6 +351,8 @@ class _Harvest:
                 f"nothing withdrawn: the source lists {seen} records, {previous} before "
                 f"(a drop of more than {self.threshold:.0%}); re-run with --force if this is intended")
             return
+        if not self.dry_run:
+            jobs.forget_pages(self.store, self.source_id, self.job_id)
         last = 0
         while True:
             with self.store.sessions() as s:
@@ -285,14 +383,71 @@ class _Harvest:
             items.append(entry)
 
 
+class _Checks:
+    """SHACL beside the harvest: a thread feeds committed records to `Validator.validate_many` (whose
+    worker processes do the work) and saves each report. The queue is bounded, so a harvest never runs
+    more than a few batches ahead of validation and memory stays flat."""
+
+    def __init__(self, store: CatalogStore, validator: Validator) -> None:
+        self.store, self.validator = store, validator
+        self.shapes_hash = validator.shapes_hash
+        self.queue: queue.Queue[list[tuple[str, Any]] | None] = queue.Queue(maxsize=4)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="harvest-validation", daemon=True)
+        self.thread.start()
+
+    def submit(self, changed: list[tuple[str, Any]]) -> None:
+        self._raise()
+        self.queue.put(changed)
+
+    def close(self) -> None:
+        """Wait until every submitted record's report is saved; re-raise what the thread met."""
+        self.queue.put(None)
+        self.thread.join()
+        self._raise()
+
+    def stop(self) -> None:
+        """After an error elsewhere: end the thread without waiting for anything."""
+        if self.thread.is_alive():
+            self.error = self.error or RuntimeError("stopped")
+            self.queue.put(None)
+            self.thread.join()
+
+    def _items(self) -> Iterator[tuple[str, Any]]:
+        while (batch := self.queue.get()) is not None and self.error is None:
+            yield from batch
+
+    def _run(self) -> None:
+        try:
+            done: list[tuple[str, str, dict]] = []
+            for key, verdict in self.validator.validate_many(self._items()):
+                digest, _, iri = key.partition(" ")
+                done.append((iri, digest, verdict.to_dict()))
+                if len(done) >= SAVE_BATCH:
+                    self.store.save_reports(done, self.shapes_hash)
+                    done = []
+            self.store.save_reports(done, self.shapes_hash)
+        except BaseException as exc:  # noqa: BLE001 - handed to the harvest thread by _raise
+            self.error = exc
+            while self.queue.get() is not None:  # keep a blocked submit() from waiting forever
+                pass
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+
+def _start_workers(validator: Validator) -> None:
+    """Start the validator's worker processes (by validating an empty graph) while this may still be the
+    only thread: they then fork, sharing the compiled shapes, instead of spawning interpreters that each
+    compile them again (seconds per worker). The validator makes that choice; this only comes first."""
+    for _ in validator.validate_many([("", Graph())]):
+        pass
+
+
 def _error(stage: str, exc: Exception) -> dict[str, str | None]:
     message = str(exc) if isinstance(exc, HarvestError) else f"{type(exc).__name__}: {exc}"
     snippet = getattr(exc, "snippet", None)
     return {"stage": stage, "message": " ".join(message.split())[:1000], "snippet": snippet}
 
 
-def _shapes_hash(validator: Validator) -> str:
-    """Identify the shapes a report was made with; blank-node labels differ per parse, so drop them."""
-    lines = sorted(" ".join("_:" if t.n3().startswith("_:") else t.n3() for t in triple)
-                   for triple in validator.shapes)
-    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()

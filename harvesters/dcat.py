@@ -4,11 +4,17 @@ on the older PagedCollection that ckanext-dcat publishes).
 
 Pages are parsed and split one at a time, so memory depends on the page size, not the catalogue size.
 Each record's graph travels in its RemoteRef, so `fetch` needs no second request.
+
+`pages` also tells the lifecycle where pages begin and end: each page's SHA-256 (of its bytes and this
+source's format setting) is offered to `unchanged` *before* parsing, and a page the lifecycle remembers
+with the same digest is not parsed at all (its next-page link and remote ids come from that memory).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from rdflib import Graph, Literal, URIRef
@@ -17,7 +23,7 @@ from catalog.contexts import known_contexts
 from catalog.namespaces import DCT
 from catalog.rdf import RDFError, guess_format, parse
 from catalog.records import split
-from harvesters.http import GuardedClient
+from harvesters.http import Fetched, GuardedClient
 from harvesters.source import HarvestError, Mapped, RemoteRef, SourceConfig
 
 ACCEPT = ("text/turtle, application/rdf+xml;q=0.9, application/ld+json;q=0.9, "
@@ -25,6 +31,22 @@ ACCEPT = ("text/turtle, application/rdf+xml;q=0.9, application/ld+json;q=0.9, "
 HYDRA = ("http://www.w3.org/ns/hydra/core#", "https://www.w3.org/ns/hydra/core#")
 NEXT = [URIRef(ns + term) for ns in HYDRA for term in ("next", "nextPage")]
 MAX_PAGES = 10_000
+
+
+@dataclass
+class Page:
+    """One page of a listing. `refs` is None when the page was recognised as unchanged and not parsed;
+    `remote_ids` then comes from what the lifecycle remembered."""
+
+    url: str
+    digest: str
+    next_url: str | None
+    refs: list[RemoteRef] | None
+    remote_ids: list[str]
+
+
+Unchanged = Callable[[str, str], tuple[str | None, list[str]] | None]
+"""(page url, digest) -> the remembered (next url, remote ids) if the page may be skipped, else None."""
 
 
 class DcatSource:
@@ -36,6 +58,10 @@ class DcatSource:
         self.format = config.config.get("format")
 
     def gather(self) -> Iterator[RemoteRef]:
+        for page in self.pages(lambda _url, _digest: None):
+            yield from page.refs or ()
+
+    def pages(self, unchanged: Unchanged) -> Iterator[Page]:
         url: str | None = self.config.url
         seen: set[str] = set()
         while url:
@@ -44,13 +70,18 @@ class DcatSource:
             if len(seen) >= self.max_pages:
                 raise HarvestError(f"more than {self.max_pages} pages; stopped at {url}")
             seen.add(url)
-            graph, final_url = self._page(url)
-            url = next_page(graph, final_url)
-            records, _ = split(graph)
-            for record in records:
-                modified = graph.value(record.node, DCT.modified)
-                yield RemoteRef(str(record.node), str(modified)[:64] if modified is not None else None,
-                                record.graph)
+            fetched = self.client.get_bytes(url, accept=ACCEPT)
+            digest = hashlib.sha256(f"{self.format}\n".encode() + fetched.data).hexdigest()
+            remembered = unchanged(url, digest)
+            if remembered is not None:
+                yield Page(url, digest, remembered[0], None, remembered[1])
+                url = remembered[0]
+                continue
+            graph = self._parse(fetched)
+            following = next_page(graph, fetched.url)
+            refs = list(_refs(graph))
+            yield Page(url, digest, following, refs, [ref.remote_id for ref in refs])
+            url = following
 
     def fetch(self, ref: RemoteRef) -> Graph:
         return ref.payload
@@ -58,16 +89,21 @@ class DcatSource:
     def to_dcat(self, ref: RemoteRef, raw: Graph) -> Mapped:
         return Mapped(URIRef(ref.remote_id), raw)
 
-    def _page(self, url: str) -> tuple[Graph, str]:
-        fetched = self.client.get_bytes(url, accept=ACCEPT)
+    def _parse(self, fetched: Fetched) -> Graph:
         name = urlsplit(fetched.url).path
         try:
             fmt = self.format or guess_format(name, fetched.content_type, fetched.data)
-            graph = parse(fetched.data, format=fmt, filename=fetched.url, base=fetched.url,
-                          contexts=known_contexts())
+            return parse(fetched.data, format=fmt, filename=fetched.url, base=fetched.url,
+                         contexts=known_contexts())
         except RDFError as exc:
             raise HarvestError(str(exc), snippet=fetched.data[:500].decode("utf-8", "replace")) from exc
-        return graph, fetched.url
+
+
+def _refs(graph: Graph) -> Iterator[RemoteRef]:
+    records, _ = split(graph)
+    for record in records:
+        modified = graph.value(record.node, DCT.modified)
+        yield RemoteRef(str(record.node), str(modified)[:64] if modified is not None else None, record.graph)
 
 
 def next_page(graph: Graph, base: str) -> str | None:

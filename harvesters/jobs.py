@@ -14,15 +14,17 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from catalog.store import CatalogStore
 from catalog.tables import DatasetRow, ValidationRow, utcnow
 from harvesters.source import HarvestError, SourceConfig
-from harvesters.tables import COUNTS, HarvestJob, HarvestRecord, HarvestSource
+from harvesters.tables import COUNTS, HarvestJob, HarvestPage, HarvestRecord, HarvestSource
 
 LEASE_TIMEOUT = 60.0
+IN_CHUNK = 500  # values per IN (...) list: well below every backend's bound-parameter limit
 
 
 def owner_id() -> str:
@@ -165,6 +167,53 @@ class Heartbeat:
                               .values(heartbeat_at=utcnow(), **dict(self.counts)))
             except Exception:  # noqa: BLE001, S112 - a missed beat is retried; the job itself reports errors
                 continue
+
+
+# -- remembered pages ---------------------------------------------------------------------------------
+def remembered_page(store: CatalogStore, source_id: int, url: str,
+                    digest: str) -> tuple[str | None, list[str]] | None:
+    """(next url, remote ids) of a page whose bytes are unchanged since a run stored every record it
+    lists; None when the page must be harvested normally (new or changed page, or one of its records
+    failed, was a duplicate or was withdrawn since: those are retried as a record-by-record run would)."""
+    with store.sessions() as s:
+        page = s.scalar(select(HarvestPage).where(HarvestPage.source_id == source_id, HarvestPage.url == url))
+        if page is None or page.digest != digest:
+            return None
+        ids = list(page.remote_ids)
+        ok = sum(s.scalar(select(func.count(HarvestRecord.id)).where(
+            HarvestRecord.source_id == source_id, HarvestRecord.status == "ok",
+            HarvestRecord.remote_id.in_(chunk))) or 0 for chunk in _chunks(ids))
+    return (page.next_url, ids) if ok == len(ids) else None
+
+
+def mark_seen(s: Session, source_id: int, job_id: int, remote_ids: list[str]) -> None:
+    """Record that this job's gather saw these (unchanged) records: one UPDATE per IN_CHUNK ids."""
+    for chunk in _chunks(remote_ids):
+        s.execute(update(HarvestRecord).where(HarvestRecord.source_id == source_id,
+                                              HarvestRecord.remote_id.in_(chunk)).values(last_job_id=job_id))
+
+
+def remember_page(store: CatalogStore, source_id: int, job_id: int, url: str, digest: str,
+                  next_url: str | None, remote_ids: list[str]) -> None:
+    """Called only after the page's records are committed, so a remembered page is always stored."""
+    with store.sessions.begin() as s:
+        page = s.scalar(select(HarvestPage).where(HarvestPage.source_id == source_id, HarvestPage.url == url))
+        if page is None:
+            page = HarvestPage(source_id=source_id, url=url)
+            s.add(page)
+        page.digest, page.next_url, page.remote_ids = digest, next_url, remote_ids
+        page.last_job_id, page.updated_at = job_id, utcnow()
+
+
+def forget_pages(store: CatalogStore, source_id: int, job_id: int) -> None:
+    """Drop pages a complete gather no longer reached (a shorter listing)."""
+    with store.sessions.begin() as s:
+        s.execute(delete(HarvestPage).where(HarvestPage.source_id == source_id,
+                                            HarvestPage.last_job_id != job_id))
+
+
+def _chunks(items: list[str]) -> list[list[str]]:
+    return [items[i:i + IN_CHUNK] for i in range(0, len(items), IN_CHUNK)]
 
 
 # -- reports ------------------------------------------------------------------------------------------

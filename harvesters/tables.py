@@ -1,7 +1,7 @@
 """Harvest bookkeeping: sources, jobs (with their lease) and one row per remote record.
 
-Created by migration 0002 on the catalogue's own `Base`, so a harvest and the catalogue changes it makes
-commit in the same transaction.
+Created by migrations 0002 and 0005 on the catalogue's own `Base`, so a harvest and the catalogue changes
+it makes commit in the same transaction.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from catalog.tables import Base, Json, utcnow
 
-COUNTS = ("added", "updated", "unchanged", "withdrawn", "failed", "duplicates")
+# `repeated`: remote ids listed again within one gather (harvested once; the job's notes name a few).
+COUNTS = ("added", "updated", "unchanged", "withdrawn", "failed", "duplicates", "repeated")
 
 
 class HarvestSource(Base):
@@ -51,6 +52,7 @@ class HarvestJob(Base):
     withdrawn: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    repeated: Mapped[int] = mapped_column(Integer, default=0)
     gather_complete: Mapped[bool] = mapped_column(Boolean, default=False)
     fatal_error: Mapped[str | None] = mapped_column(Text)
     notes: Mapped[list] = mapped_column(Json, default=list)  # e.g. why nothing was withdrawn
@@ -77,4 +79,21 @@ class HarvestRecord(Base):
     status: Mapped[str] = mapped_column(String(16), default="ok")  # ok|error|duplicate|withdrawn
     errors: Mapped[list] = mapped_column(Json, default=list)  # [{stage, message, snippet}]
     warnings: Mapped[list] = mapped_column(Json, default=list)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class HarvestPage(Base):
+    """A page of a source's listing as last harvested: its digest, its next-page link and the remote ids it
+    listed. A later run that fetches the same bytes marks those records seen without parsing the page."""
+
+    __tablename__ = "harvest_pages"
+    __table_args__ = (UniqueConstraint("source_id", "url", name="uq_harvest_pages_url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("harvest_sources.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(2048))
+    digest: Mapped[str] = mapped_column(String(64))
+    next_url: Mapped[str | None] = mapped_column(String(2048))
+    remote_ids: Mapped[list] = mapped_column(Json, default=list)
+    last_job_id: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -148,7 +148,10 @@ def package_patch(params: dict[str, Any]) -> dict:
     stored = _find(params)
     _user()
     current = to_ckan(stored, lang())
-    merged = {**current, **{k: v for k, v in params.items() if k not in ("id", "name")}}
+    patch = {k: v for k, v in params.items() if k not in ("id", "name")}
+    # A patched field replaces its every-language copy too (title -> title_translated), else both map.
+    stale = {f"{k}_translated" for k in patch} - set(patch)
+    merged = {**{k: v for k, v in current.items() if k not in stale}, **patch}
     return package_update(merged | {"id": current["id"]})
 
 

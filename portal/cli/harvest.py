@@ -20,6 +20,7 @@ from harvesters import jobs, registry
 from harvesters.base import JobReport, run
 from harvesters.http import GuardedClient
 from harvesters.source import HarvestError, SourceConfig
+from harvesters.tables import COUNTS
 
 MAPPINGS = Path(registry.__file__).with_name("mappings")
 
@@ -89,8 +90,7 @@ def jobs_cmd(settings, name: str | None, limit: int) -> None:
     store = CatalogStore.from_url(settings.database_url)
     table = Table("job", "source", "status", "started", "finished", "counts", "error")
     for job, source in jobs.list_jobs(store, name, limit):
-        counts = _counts({key: getattr(job, key) for key in ("added", "updated", "unchanged", "withdrawn",
-                                                            "failed", "duplicates")})
+        counts = _counts({key: getattr(job, key) for key in COUNTS})
         label = job.status + (" (dry run)" if job.dry_run else "")
         table.add_row(str(job.id), source, label, _when(job.started_at), _when(job.finished_at), counts,
                       job.fatal_error or "")

@@ -46,7 +46,7 @@ def test_incremental_runs(store, server):
     name, url, republish = publish(server, list(range(10)))
     first = harvest(store, name, url)
     assert first.counts == {"added": 10, "updated": 0, "unchanged": 0, "withdrawn": 0, "failed": 0,
-                            "duplicates": 0}
+                            "duplicates": 0, "repeated": 0}
     before = active(store)
     assert harvest(store, name, url).counts["unchanged"] == 10
     republish(list(range(10)), {3: 2})
@@ -153,7 +153,8 @@ def test_dry_run_counts_without_writing(store, server):
     before = active(store)
     republish([*range(1, 10), 10], {5: 2})
     dry = harvest(store, name, url, dry_run=True)
-    expected = {"added": 1, "updated": 1, "unchanged": 8, "withdrawn": 1, "failed": 0, "duplicates": 0}
+    expected = {"added": 1, "updated": 1, "unchanged": 8, "withdrawn": 1, "failed": 0, "duplicates": 0,
+                "repeated": 0}
     assert dry.counts == expected and dry.dry_run
     assert active(store) == before and store.get(dataset_iri(10)) is None
     assert harvest(store, name, url).counts == expected
