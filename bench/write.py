@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import socket
 import subprocess
 import sys
 import tempfile
@@ -53,14 +54,20 @@ def package(i: int) -> dict:
     }
 
 
-def serve(var: Path, db: str, workers: int) -> subprocess.Popen:
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def serve(var: Path, db: str, workers: int, port: int) -> subprocess.Popen:
     env = {**os.environ, "KAIFANG_VAR": str(var), "DATABASE_URL": db, "KAIFANG_INDEX_PREFIX": "bench-write"}
     proc = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), "--workers", str(workers),
-                             "--threads", "2", "--bind", "127.0.0.1:5099", "--log-level", "warning", "--error-logfile", "-",
-                             "portal:create_app()"], cwd=ROOT, env=env)
+                             "--threads", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+                             "--error-logfile", "-", "portal:create_app()"], cwd=ROOT, env=env)
     for _ in range(100):
         try:
-            requests.get("http://127.0.0.1:5099/api/3/action/status_show", timeout=1)
+            requests.get(f"http://127.0.0.1:{port}/api/3/action/status_show", timeout=1)
             return proc
         except requests.ConnectionError:
             time.sleep(0.2)
@@ -78,9 +85,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = f"sqlite:///{tmp}/bench.db"
         token = prepare(db)
-        proc = serve(Path(tmp), db, args.workers)
+        port = free_port()
+        proc = serve(Path(tmp), db, args.workers, port)
         try:
-            ckan = ckanapi.RemoteCKAN("http://127.0.0.1:5099", apikey=token)
+            ckan = ckanapi.RemoteCKAN(f"http://127.0.0.1:{port}", apikey=token)
             ckan.action.package_create(**package(-1))  # warm-up: compiles the shapes in a worker
             start = time.perf_counter()
             for i in range(args.n):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, url_for
+from shapely.geometry import mapping
 
 from catalog.rdf import serialize
 from catalog.store import StoredDataset
 from catalog.views.schemaorg import script_json, to_schemaorg
+from catalog.views.search_doc import location_geometry
 from portal.i18n import lang
 from portal.web import deps
 from portal.web.negotiation import EXTENSIONS, accepted_format, rdf_response, split_extension
@@ -30,8 +32,14 @@ def show(name: str):
     page_url = url_for("dataset.show", name=stored.name, _external=True)
     response = render_template("dataset.html", stored=stored, d=stored.dataset, extensions=EXTENSIONS,
                                findings=findings_by_severity(stored), related=_related(stored.iri),
+                               coverage=coverage(stored),
                                jsonld=script_json(to_schemaorg(stored, page_url, lang())))
     return response, 200, {"Vary": "Accept"}
+
+
+def coverage(stored: StoredDataset) -> list[dict]:
+    """The record's dct:spatial geometries (geometry, else bbox, else centroid) as GeoJSON, for its map."""
+    return [mapping(g) for g in map(location_geometry, stored.dataset.spatial) if g is not None]
 
 
 def _related(iri: str) -> list:

@@ -125,10 +125,11 @@ def _form(name: str | None):
         if request.method == "GET":
             values = forms.values_of(row, org.slug if org else None) if row else {"threshold": "20"}
             return _render_form(row, values, orgs, [])
-        values, config, errors = forms.read(request.form, request.files.get("mapping_file"),
-                                            allow=allowed_networks(), config=row.config if row else None)
+        form = request.form.copy()
         if row:
-            values["name"] = row.name
+            form["name"] = row.name  # the edit form has no name field: a source keeps its name
+        values, config, errors = forms.read(form, request.files.get("mapping_file"),
+                                            allow=allowed_networks(), config=row.config if row else None)
         target = next((o for o in orgs if o.slug == values["organisation"]), None)
         if target is None:
             if values["organisation"] and accounts.org_by_slug(s, values["organisation"]):

@@ -36,9 +36,12 @@
   }
 
   var extents = JSON.parse(el.dataset.extents || "[]");
-  var layer = L.geoJSON(null, { style: { color: "#a4161a", weight: 1, fillOpacity: 0.05 } }).addTo(map);
+  // Each extent is styled where it is made: a GeoJSON layer styles what its addData makes, not what
+  // addLayer hands it, so shapes built apart would keep Leaflet's default blue, like the drawn box.
+  var extentStyle = { color: "#a4161a", weight: 1, fillOpacity: 0.05 };
+  var layer = L.featureGroup().addTo(map);
   extents.forEach(function (item) {
-    L.geoJSON(item.geometry).eachLayer(function (shape) {
+    L.geoJSON(item.geometry, { style: extentStyle }).eachLayer(function (shape) {
       var label = document.createElement("span");
       label.textContent = item.title;  // harvested text: a text node, never HTML
       shape.bindTooltip(label);
