@@ -67,9 +67,9 @@ def serve(var: Path, db: str, workers: int, port: int) -> subprocess.Popen:
                              "--error-logfile", "-", "portal:create_app()"], cwd=ROOT, env=env)
     for _ in range(100):
         try:
-            requests.get(f"http://127.0.0.1:{port}/api/3/action/status_show", timeout=1)
+            requests.get(f"http://127.0.0.1:{port}/api/3/action/status_show", timeout=10)
             return proc
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.2)
     proc.kill()
     raise SystemExit("the portal did not start")
