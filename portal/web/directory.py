@@ -7,6 +7,7 @@ A store-side aggregate (GROUP BY publisher_iri) can replace the pass when catalo
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ class Directory:
     themes: Counter[str] = field(default_factory=Counter)
     tags: Counter[str] = field(default_factory=Counter)
     ids: dict[str, str] = field(default_factory=dict)  # CKAN id (uuid5 of IRI) -> name
+    ttl: float = TTL_SECONDS
 
     def publisher(self, key: str) -> Publisher | None:
         """By slug or CKAN id, as organization_show accepts either."""
@@ -69,10 +71,30 @@ def build(store: CatalogStore) -> Directory:
 
 
 def current() -> Directory:
-    """The cached directory, rebuilt when stale or when the number of records changed."""
+    """The cached directory, rebuilt when stale or when the number of records changed.
+
+    One thread rebuilds while the others keep serving the stale copy (no stampede of full scans), and a
+    directory that took long to build is kept longer (ten times its build time), so a large catalogue is
+    not rebuilt back to back."""
     services = current_app.extensions["kaifang"]
+    lock: threading.Lock = services.setdefault("directory_lock", threading.Lock())
     cached: Directory | None = services.get("directory")
     store = deps.store()
-    if cached is None or time.monotonic() - cached.built > TTL_SECONDS or cached.count != store.count():
-        cached = services["directory"] = build(store)
-    return cached
+    if cached is not None and not _stale(cached, store):
+        return cached
+    if not lock.acquire(blocking=cached is None):
+        return cached  # another thread is rebuilding: the previous directory serves meanwhile
+    try:
+        cached = services.get("directory")
+        if cached is None or _stale(cached, store):
+            started = time.monotonic()
+            cached = build(store)
+            cached.ttl = max(TTL_SECONDS, 10 * (time.monotonic() - started))
+            services["directory"] = cached
+        return cached
+    finally:
+        lock.release()
+
+
+def _stale(directory: Directory, store: CatalogStore) -> bool:
+    return time.monotonic() - directory.built > directory.ttl or directory.count != store.count()

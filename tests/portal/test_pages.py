@@ -81,7 +81,8 @@ def test_security_headers_and_the_json_ld_nonce(site):
     nonce = re.search(r"'nonce-([^']+)'", csp).group(1)
     html = response.get_data(as_text=True)
     assert f'<script type="application/ld+json" nonce="{nonce}">' in html
-    assert html.count("<script") == 1 and "style=" not in html
+    inline = re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html)  # scripts without src: only the JSON-LD
+    assert inline == [f'<script type="application/ld+json" nonce="{nonce}">'] and "style=" not in html
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
     second = site.client().get(f"/dataset/{site.bilingual}").headers["Content-Security-Policy"]

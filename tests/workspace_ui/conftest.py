@@ -72,7 +72,7 @@ def http() -> Iterator[Fixtures]:
 
         def do_GET(self) -> None:  # noqa: N802 - http.server's name
             if self.path in fx.held:
-                fx.release.wait(60)
+                fx.release.wait(600)  # the test releases it; a busy machine must not
             data = fx.routes.get(self.path)
             self.send_response(200 if data is not None else 404)
             self.send_header("Content-Type", "application/json")

@@ -57,6 +57,7 @@ def test_due_sources_run_on_time_across_restarts(store, http, db_url, tmp_path):
 def test_a_source_never_runs_twice_at_once_and_dead_workers_are_reaped(store, http):
     http.routes["/slow.json"] = http.routes["/other.json"]
     http.held.add("/slow.json")
+    http.release.clear()  # the server outlives a test: an earlier test may have released it
     source_id = _add(store, "slow", http.url("/slow.json"))
     runner = Runner(store, None, tuple(LOCAL))
     long_run = threading.Thread(target=runner.run, args=("slow",))
