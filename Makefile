@@ -70,7 +70,7 @@ demo: venv
 	$(KAIFANG) demo load
 
 serve: venv
-	$(VENV)/bin/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:5000 'portal:create_app()'
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py 'portal:create_app()'
 
 lint: venv
 	$(VENV)/bin/ruff check .

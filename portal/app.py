@@ -9,7 +9,19 @@ from catalog.store import CatalogStore
 from portal import auth, config, i18n, security
 from portal.api import ckan, rest
 from portal.ogc import GEO_MODULES
-from portal.web import browse, dataset, exports, health, home, pages, search, workspace
+from portal.web import (
+    browse,
+    caching,
+    dataset,
+    exports,
+    feeds,
+    health,
+    home,
+    pages,
+    search,
+    sitemap,
+    workspace,
+)
 from search.client import connect
 
 
@@ -31,7 +43,8 @@ def create_app(settings: config.Settings | None = None) -> Flask:
     security.init_app(app)
     auth.init_app(app)
     app.jinja_env.globals["site_name"] = settings.site_name
-    for module in (health, home, dataset, exports, browse, pages, ckan, search, rest, workspace,
-                   *GEO_MODULES):
+    caching.init_app(app)
+    for module in (health, home, dataset, exports, browse, pages, ckan, search, rest, workspace, sitemap,
+                   feeds, *GEO_MODULES):
         app.register_blueprint(module.bp)
     return app

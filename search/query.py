@@ -51,6 +51,7 @@ SORTS = {
     "relevance": [{"_score": "desc"}, {"modified": {"order": "desc", "missing": "_last"}}, {"iri": "asc"}],
     "modified": [{"modified": {"order": "desc", "missing": "_last"}}, {"iri": "asc"}],
     "title": [{"title_sort": {"order": "asc", "missing": "_last"}}, {"iri": "asc"}],
+    "oldest": [{"modified": {"order": "asc", "missing": "_last"}}, {"iri": "asc"}],  # CKAN harvesters' order
 }
 SOURCE = ["iri", "name", "display", "formats", "modified", "issued", "publisher.key", "themes", "kind",
           "licence", "access_rights", "quality", "spatial"]

@@ -101,7 +101,11 @@ def to_ckan(stored: StoredDataset, lang: str = "zh") -> dict[str, Any]:
     keywords = tags(d, lang)
     resources = [_resource(dist, i, pid, stored.iri, lang) for i, dist in enumerate(d.distributions)]
     return {
-        "id": pid, "name": stored.name, "title": pick(d.title, lang), "notes": pick(d.description, lang),
+        # CKAN never has an empty title (its schema fills it with the name); CKAN clients rely on that.
+        "id": pid, "name": stored.name, "title": pick(d.title, lang) or stored.name,
+        "notes": pick(d.description, lang),
+        # ckanext-fluent's fields: every language of the text, not just the reader's.
+        "title_translated": d.title, "notes_translated": d.description,
         "url": d.landing_page[0] if d.landing_page else None, "version": d.version,
         "state": "active" if stored.status == "active" else "deleted", "type": "dataset", "private": False,
         "metadata_created": timestamp(d.issued or d.modified),

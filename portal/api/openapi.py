@@ -18,8 +18,10 @@ from flask import Flask
 STRING: dict[str, Any] = {"type": "string"}
 API_PREFIX = "/api/1/"
 CONVERTER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
-PROBLEM_TYPES = {400: "Bad Request", 404: "Not Found", 406: "Not Acceptable", 409: "Conflict",
-                 503: "Service Unavailable"}
+PROBLEM_TYPES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+                 406: "Not Acceptable", 409: "Conflict", 415: "Unsupported Media Type",
+                 422: "Unprocessable Content", 503: "Service Unavailable"}
+SUCCESS = {200: "OK", 201: "Created", 204: "No Content"}
 PROBLEM = {"type": "object", "required": ["type", "title", "status"], "properties": {
     "type": STRING, "title": STRING, "status": {"type": "integer"}, "detail": STRING, "instance": STRING}}
 
@@ -50,13 +52,18 @@ class Operation:
     tag: str = "datasets"
     conditional: bool = False  # answers 304 to If-None-Match / If-Modified-Since
     media_type: str = "application/json"
+    status: int = 200  # the success status (201 for a create, 204 for a delete)
+    errors: tuple[int, ...] = ()  # error statuses answered in `response`'s own shape (CKAN's envelope)
 
     def to_dict(self, path: str, method: str) -> dict[str, Any]:
         path_params = CONVERTER.findall(path) + re.findall(r"{([^}]+)}", path)
         declared = {p.name for p in self.params}
         params = [*self.params, *(Param(n, n, where="path") for n in path_params if n not in declared)]
-        responses: dict[str, Any] = {"200": {"description": "OK",
-                                             "content": {self.media_type: {"schema": self.response}}}}
+        body = {"content": {self.media_type: {"schema": self.response}}}
+        responses: dict[str, Any] = {str(self.status): {"description": SUCCESS[self.status],
+                                                        **(body if self.status != 204 else {})}}
+        for status in self.errors:
+            responses[str(status)] = {"description": PROBLEM_TYPES[status], **body}
         if self.conditional:
             responses["304"] = {"description": "Not Modified (ETag or Last-Modified matched)"}
         for status in self.problems:

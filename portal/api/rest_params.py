@@ -15,8 +15,11 @@ from search.query import MAX_SIZE, MAX_WINDOW, SORTS, InvalidSearch, SearchParam
 
 DEFAULT_SIZE = 20
 BBOX_FIELDS = ("west", "south", "east", "north")
-NUMBER = {"type": "number"}
-DATE = {"type": "string", "pattern": r"^\d{4}(-\d{1,2}(-\d{1,2})?)?$"}
+COORD = r"-?\d+(\.\d+)?"
+OPEN_BOX = ("-180", "-90", "180", "90")  # the edges a box from the four fields leaves out
+# A year or a year-month (year 0 does not exist), or a calendar date.
+DATE = {"anyOf": [{"type": "string", "pattern": r"^(?!0000)\d{4}(-(0?[1-9]|1[0-2]))?$"},
+                  {"type": "string", "format": "date"}]}
 
 SEARCH_PARAMS: tuple[Param, ...] = (
     Param("q", "Free text (Chinese or English); quotes for phrases, - to exclude a word."),
@@ -27,9 +30,10 @@ SEARCH_PARAMS: tuple[Param, ...] = (
                                              "default": DEFAULT_SIZE}),
     Param("after", "Cursor from the `next` link of a previous page; wins over `page`."),
     Param("bbox", "Datasets whose extent intersects west,south,east,north (degrees, WGS84).",
-          {"type": "string", "examples": ["120.8,30.6,122.2,31.9"]}),
-    *(Param(name, f"Bounding box {name} edge in degrees (alternative to `bbox`).", NUMBER)
-      for name in BBOX_FIELDS),
+          {"type": "string", "pattern": rf"^{COORD}(,{COORD}){{3}}$", "examples": ["120.8,30.6,122.2,31.9"]}),
+    *(Param(name, f"Bounding box {name} edge in degrees (alternative to `bbox`; a missing edge is open).",
+            {"type": "number", "minimum": -limit, "maximum": limit})
+      for name, limit in zip(BBOX_FIELDS, (180, 90, 180, 90), strict=True)),
     Param("polygon", "Datasets whose extent intersects this WKT or GeoJSON polygon (WGS84)."),
     Param("temporal_from", "Temporal coverage overlapping a period that starts then.", DATE),
     Param("temporal_to", "Temporal coverage overlapping a period that ends then.", DATE),
@@ -53,13 +57,14 @@ def search_params(args: MultiDict[str, str], lang: str, size: int | None = None)
 
 
 def bbox(args: MultiDict[str, str]) -> tuple[float, float, float, float] | None:
-    """From bbox=w,s,e,n or from the four fields of the no-JavaScript form (all four, or none)."""
+    """From bbox=w,s,e,n or from the four fields of the no-JavaScript form (a field left empty is open)."""
     if args.get("bbox"):
         parts = args["bbox"].split(",")
     else:
         parts = [args.get(name, "").strip() for name in BBOX_FIELDS]
         if not any(parts):
             return None
+        parts = [part or edge for part, edge in zip(parts, OPEN_BOX, strict=True)]
     try:
         values = tuple(float(p) for p in parts)
     except ValueError:

@@ -28,8 +28,11 @@ FIELDS = {"organization": "publisher", "groups": "theme", "tags": "keyword", "re
           "license_id": "licence"}
 NO_OPS = {("dataset_type", "dataset"), ("state", "active"), ("capacity", "public")}  # true of every record
 TERM = re.compile(r'\s*(?:\+|AND\s+)?([A-Za-z_]+):(?:"((?:[^"\\]|\\.)*)"|([^\s"]+))\s*')
-SORTS = {"score desc": "relevance", "metadata_modified desc": "modified", "title_string asc": "title",
-         "name asc": "title"}
+# The range CKAN harvesters add for an incremental run (Kaifang's `since`); dates are day-precise here.
+MODIFIED = re.compile(r"\s*(?:\+|AND\s+)?metadata_modified:\[(\S+) TO (\S+)\]\s*")
+# "metadata_modified asc" is what CKAN harvesters (Kaifang's own among them) page with: oldest change first.
+SORTS = {"score desc": "relevance", "metadata_modified desc": "modified", "metadata_modified asc": "oldest",
+         "title_string asc": "title", "name asc": "title"}
 DEFAULT_FACETS = ["organization", "groups", "tags", "res_format", "license_id"]
 
 
@@ -41,16 +44,18 @@ class SearchDown(ActionError):
 @action
 def package_search(params: dict[str, Any]) -> dict[str, Any]:
     """Search datasets. :param q: text (or field:value terms) :param fq: field:value filters (organization,
-    groups, tags, res_format, license_id) :param sort: metadata_modified desc | title_string asc | score desc
+    groups, tags, res_format, license_id), metadata_modified:[A TO B]
+    :param sort: metadata_modified desc|asc | title_string asc | score desc
     :param rows: (max 1000) :param start: :param facet.field: JSON list :param facet.limit: (default 50)"""
     rows = integer(params, "rows", 10, maximum=MAX_LIMIT) or 0
     start = integer(params, "start", 0) or 0
     q, filters = _terms(str(params.get("q") or ""), lenient=True)
-    _fq_text, fq_filters = _terms(str(params.get("fq") or ""), lenient=False)
+    fq, modified = _modified(str(params.get("fq") or ""))
+    _fq_text, fq_filters = _terms(fq, lenient=False)
     for name, values in fq_filters.items():
         filters.setdefault(name, []).extend(values)
     search = SearchParams(q="" if q.strip() in ("*:*", "*") else q, filters=filters, sort=_sort(params),
-                          lang=lang())
+                          modified=modified, lang=lang())
     try:
         total, hits, facets = _window(search, start, rows)
     except SearchUnavailable as exc:
@@ -87,6 +92,15 @@ def _terms(text: str, *, lenient: bool) -> tuple[str, dict[str, list[str]]]:
     if not lenient and rest.strip():
         raise ValidationError({"fq": [f"Cannot parse filter: {rest.strip()[:100]}"]})
     return rest.strip(), filters
+
+
+def _modified(fq: str) -> tuple[str, tuple[str | None, str | None] | None]:
+    """fq without its metadata_modified:[A TO B] range, and the range as (start, end) dates (* is open)."""
+    found = MODIFIED.search(fq)
+    if found is None:
+        return fq, None
+    start, end = (None if v == "*" else v[:10] for v in found.groups())
+    return MODIFIED.sub(" ", fq, count=1), (start, end) if start or end else None
 
 
 def _facet_value(field: str, value: str) -> str:
@@ -167,19 +181,24 @@ def _ckan_names(field: str) -> dict[str, str]:
 TEXT = {"type": "string"}
 ENVELOPE = obj(("success",), help=TEXT, success={"type": "boolean"}, result={}, error={"type": "object"})
 SEARCH_OPERATION = Operation("CKAN package_search", ENVELOPE, (
-    Param("q", "Text, or field:value terms"), Param("fq", f"Filters: {', '.join(FIELDS)} as field:value"),
+    Param("q", "Text, or field:value terms"),
+    Param("fq", f"Filters: {', '.join(FIELDS)} as field:value; metadata_modified:[A TO B]"),
     Param("sort", "CKAN sort", {"type": "string", "enum": list(SORTS)}),
     Param("rows", "Results (max 1000)", {"type": "integer", "minimum": 0, "maximum": MAX_LIMIT}),
     Param("start", "Offset (any depth)", {"type": "integer", "minimum": 0}),
     Param("facet.field", "JSON list of facet fields", {"type": "string", "examples": ['["organization"]']}),
     Param("facet.limit", "Values per facet (-1: all)", {"type": "integer"}),
-), problems=(), tag="ckan")
-for _path in ("/api/3/action/package_search", "/api/action/package_search"):
-    document(_path, "get", SEARCH_OPERATION)
-document("/api/3/action/package_show", "get", Operation(
+), problems=(), tag="ckan", errors=(409, 503))
+SHOW_OPERATION = Operation(
     "CKAN package_show", ENVELOPE, (Param("id", "Dataset id, name or IRI", required=True),), problems=(),
-    tag="ckan"))
-document("/api/3/action/package_list", "get", Operation(
+    tag="ckan", errors=(404, 409))
+LIST_OPERATION = Operation(
     "CKAN package_list", obj(("success",), success={"type": "boolean"}, result=array(TEXT)),
     (Param("limit", "", {"type": "integer"}), Param("offset", "", {"type": "integer"})), problems=(),
-    tag="ckan"))
+    tag="ckan", errors=(409,))
+# CKAN actions answer GET and POST alike (ckanapi POSTs); parameters may also come as a JSON body.
+for _method in ("get", "post"):
+    for _path in ("/api/3/action/package_search", "/api/action/package_search"):
+        document(_path, _method, SEARCH_OPERATION)
+    document("/api/3/action/package_show", _method, SHOW_OPERATION)
+    document("/api/3/action/package_list", _method, LIST_OPERATION)

@@ -31,11 +31,15 @@ from catalog.store import StoredDataset, name_for
 from catalog.validation import Report, Validator
 from catalog.views.json_in import JSONInputError, to_graph
 from portal import auth
+from portal.api.openapi import documented, obj
+from portal.api.rest_datasets import DETAIL, NAME
 from portal.web import deps
 
 bp = Blueprint("write_api", __name__)
 SOURCE = "workspace"
 PROBLEM = "application/problem+json"
+WRITTEN = {**DETAIL, "properties": {"outcome": {"type": "string"}, "warnings": {"type": "array"}}}
+BODY = (400, 401, 403, 409, 415, 422)  # problems of a write with a body
 
 
 class Problem(Exception):
@@ -205,6 +209,8 @@ def _problem(exc: Problem):
 
 
 @bp.post("/api/1/datasets")
+@documented("Publish a dataset (JSON as GET gives it, or DCAT)", WRITTEN, status=201, problems=BODY,
+            tag="write")
 def create():
     user = require_user()
     node, graph = read_body()
@@ -215,6 +221,7 @@ def create():
 
 
 @bp.put("/api/1/datasets/<name>")
+@documented("Replace a dataset (the IRI stays)", WRITTEN, NAME, problems=(*BODY, 404), tag="write")
 def replace(name: str):
     user = require_user()
     stored = _find(name)
@@ -225,6 +232,9 @@ def replace(name: str):
 
 
 @bp.post("/api/1/datasets/<name>/withdraw")
+@documented("Withdraw a dataset (kept, hidden)", obj(("name", "status"), name={"type": "string"},
+                                                      status={"type": "string"}),
+            NAME, problems=(401, 403, 404, 409), tag="write")
 def withdraw_route(name: str):
     user = require_user()
     stored = _find(name)
@@ -234,6 +244,8 @@ def withdraw_route(name: str):
 
 
 @bp.delete("/api/1/datasets/<name>")
+@documented("Delete a dataset (organisation admins)", {}, NAME, status=204, problems=(401, 403, 404),
+            tag="write")
 def remove(name: str):
     user = require_user()
     purge(user, _find(name))

@@ -1,4 +1,4 @@
-"""kaifang serve: the portal under gunicorn (production server; Flask's own is for debugging only)."""
+"""kaifang serve: the portal under gunicorn with gunicorn.conf.py (Flask's own server is for debugging)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,16 @@ import sys
 
 import click
 
+from portal.config import ROOT
+
 
 @click.command()
-@click.option("--bind", default="127.0.0.1:5000", show_default=True)
-@click.option("--workers", default=2, show_default=True)
-def serve(bind: str, workers: int) -> None:
+@click.option("--bind", default=None, help="Default: KAIFANG_BIND or 127.0.0.1:5000 (gunicorn.conf.py)")
+@click.option("--workers", type=int, default=None, help="Default: WEB_CONCURRENCY or cores + 1")
+def serve(bind: str | None, workers: int | None) -> None:
     """Serve the portal with gunicorn."""
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-    argv = [gunicorn, "--workers", str(workers), "--threads", "4", "--bind", bind,
-            "--access-logfile", "-", "portal:create_app()"]
-    os.execv(gunicorn, argv)  # noqa: S606 - become the server; every argument is ours
+    argv = [gunicorn, "-c", str(ROOT / "gunicorn.conf.py")]
+    argv += ["--bind", bind] if bind else []
+    argv += ["--workers", str(workers)] if workers else []
+    os.execv(gunicorn, [*argv, "portal:create_app()"])  # noqa: S606 - become the server; every argument is ours

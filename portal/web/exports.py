@@ -57,12 +57,19 @@ def _catalog_iri() -> URIRef:
 
 
 def _description(iris: list[str]) -> Graph:
-    """Kaifang's own dcat:Catalog node, listing the given records."""
+    """Kaifang's own dcat:Catalog node, listing the given records. DCAT-AP 3 requires a catalogue's title,
+    description and publisher (an agent with a name): the portal that runs Kaifang publishes it."""
     g = Graph()
-    node = _catalog_iri()
+    node, name = _catalog_iri(), deps.settings().site_name
+    home = url_for("home.index", _external=True)
+    publisher = URIRef(home + "#publisher")
     g.add((node, RDF.type, DCAT.Catalog))
-    g.add((node, DCT.title, Literal(deps.settings().site_name)))
-    g.add((node, FOAF.homepage, URIRef(url_for("home.index", _external=True))))
+    g.add((node, DCT.title, Literal(name)))
+    g.add((node, DCT.description, Literal(f"{name}: the datasets of this open-data portal.")))
+    g.add((node, DCT.publisher, publisher))
+    g.add((publisher, RDF.type, FOAF.Agent))
+    g.add((publisher, FOAF.name, Literal(name)))
+    g.add((node, FOAF.homepage, URIRef(home)))
     for iri in iris:
         g.add((node, DCAT.dataset, URIRef(iri)))
     return g

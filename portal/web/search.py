@@ -58,7 +58,8 @@ def _form() -> dict[str, Any]:
     except InvalidSearch:
         box = None
     return {"q": request.args.get("q", ""), "sort": request.args.get("sort") or "relevance",
-            "sorts": list(SORTS), "box": dict(zip(BBOX_FIELDS, box, strict=True)) if box else {},
+            "sorts": [s for s in SORTS if s != "oldest"],  # "oldest" is for CKAN harvesters
+            "box": dict(zip(BBOX_FIELDS, box, strict=True)) if box else {},
             "tile_url": getattr(settings, "tile_url", None) or "",
             "world_url": url_for("static", filename=WORLD.as_posix()) if (static / WORLD).is_file() else "",
             "url_with": url_with, "toggle": toggle, "highlight": highlight}

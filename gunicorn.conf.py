@@ -1,0 +1,33 @@
+"""gunicorn settings for the portal, used by `make run` and `kaifang serve` (gunicorn -c gunicorn.conf.py).
+
+Workers are processes (searches and DCAT serialisation are CPU work the GIL would serialise); each runs a
+few threads for the requests that wait on Elasticsearch or the database. Environment variables, for
+containers and service managers: KAIFANG_BIND, WEB_CONCURRENCY (workers; the convention most platforms
+set), KAIFANG_THREADS, KAIFANG_TIMEOUT. Command-line options still win over this file.
+"""
+
+from __future__ import annotations
+
+import os
+
+bind = os.environ.get("KAIFANG_BIND", "127.0.0.1:5000")
+# Processes: one per core plus one, at most 8 (each holds rdflib, pyshacl and the app: ~200 MB).
+workers = int(os.environ.get("WEB_CONCURRENCY") or min((os.cpu_count() or 1) + 1, 8))
+threads = int(os.environ.get("KAIFANG_THREADS", "4"))
+worker_class = "gthread"
+wsgi_app = "portal:create_app()"
+# A request that takes longer than this is stuck (the whole-catalogue exports stream, and each chunk
+# resets the clock); the worker is killed and replaced.
+timeout = int(os.environ.get("KAIFANG_TIMEOUT", "60"))
+# On SIGTERM (deploys, systemd stop) workers finish the requests they have for this long.
+graceful_timeout = 30
+keepalive = 5  # behind a reverse proxy that reuses connections
+# Recycle workers now and then, so a slow leak in a dependency never grows without bound.
+max_requests = 2000
+max_requests_jitter = 200
+# Logs to stdout/stderr, where service managers and containers collect them.
+accesslog = "-"
+errorlog = "-"
+access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+# Never preload: Elasticsearch and database connections must not be shared across a fork.
+preload_app = False
