@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 from rdflib import BNode, Graph, Literal, URIRef
-from werkzeug.serving import make_server
 
 from catalog.namespaces import DCAT, DCT, FOAF, LOCN, RDF, SKOS
 from catalog.store import CatalogStore, name_for
@@ -26,6 +25,7 @@ from portal import create_app
 from portal.config import load
 from search.client import connect
 from tests.geo.samples import shanghai_polygons
+from tests.live import serve
 
 NATURAL_EARTH = (Path(__file__).parents[1] / "fixtures" / "geojson" / "natural-earth-110m"
                  / "ne_110m_admin_0_countries.geojson")
@@ -171,9 +171,5 @@ def portal(db_url, tmp_path, es_url) -> Iterator[Portal]:
 @pytest.fixture
 def live(portal) -> Iterator[str]:
     """The portal on a real HTTP server on 127.0.0.1."""
-    httpd = make_server("127.0.0.1", 0, portal.app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(5)
+    with serve(portal.app) as url:
+        yield url

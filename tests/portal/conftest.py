@@ -3,19 +3,18 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from werkzeug.serving import make_server
 
 from catalog.importer import import_file
 from catalog.store import CatalogStore, name_for
 from portal import create_app
 from portal.config import ROOT, load
+from tests.live import serve
 
 EXAMPLES = ["w3c-dcat3/examples/ga-courts.ttl", "w3c-dcat3/examples/basic-example.ttl",
             "w3c-dcat3/examples/csiro-dap-examples.ttl", "dcat-ap/3.0.1/examples/example-bee-population.ttl"]
@@ -99,12 +98,8 @@ def site(db_url, tmp_path, fixtures) -> Iterator[Site]:
 @pytest.fixture
 def server(site) -> Iterator[str]:
     """The portal on a real HTTP server on 127.0.0.1 (a free port), for real HTTP clients."""
-    httpd = make_server("127.0.0.1", 0, site.app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(5)
+    with serve(site.app) as url:
+        yield url
 
 
 def names(store: CatalogStore) -> list[str]:

@@ -6,7 +6,6 @@ The package shares it because building and indexing it is the slow part; tests o
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from elasticsearch import Elasticsearch
-from werkzeug.serving import make_server
 
 from catalog import migrate
 from catalog.importer import import_file
@@ -24,6 +22,7 @@ from portal import create_app
 from portal.config import load
 from search.client import connect, health
 from search.indexer import Indexer
+from tests.live import serve
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 EXAMPLES = ["w3c-dcat3/examples/ga-courts.ttl", "w3c-dcat3/examples/basic-example.ttl",
@@ -109,12 +108,8 @@ def site(tmp_path_factory, es, es_url) -> Iterator[Site]:
 @pytest.fixture(scope="package")
 def server(site) -> Iterator[str]:
     """The portal on a real HTTP server on 127.0.0.1, for ckanapi (library and command line)."""
-    httpd = make_server("127.0.0.1", 0, site.app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(5)
+    with serve(site.app) as url:
+        yield url
 
 
 @pytest.fixture(scope="package")

@@ -3,19 +3,18 @@ and one published dataset of the organisation `epb`, on each database backend.""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
 from rdflib import Graph, URIRef
-from werkzeug.serving import make_server
 
 from catalog import accounts
 from catalog.store import CatalogStore, name_for
 from portal import create_app
 from portal.config import load
+from tests.live import serve
 
 EPB = "https://data.example.cn/org/epb"
 OTHER = "https://data.example.cn/org/other"
@@ -96,9 +95,5 @@ def ws(db_url, tmp_path) -> Iterator[Workspace]:
 @pytest.fixture
 def server(ws) -> Iterator[str]:
     """The portal on a real HTTP server on 127.0.0.1 (a free port), for ckanapi."""
-    httpd = make_server("127.0.0.1", 0, ws.app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(5)
+    with serve(ws.app) as url:
+        yield url
