@@ -83,4 +83,4 @@ bench: setup search-start
 clean:
 	-$(KAIFANG) search stop
 	-bash scripts/postgres.sh stop $(PG_PORT)
-	rm -rf var search/engine/target search/engine/plugin/target
+	rm -rf var search/engine/target search/engine/plugin/target search/engine/geo-plugin/target

@@ -11,8 +11,10 @@ from __future__ import annotations
 import os
 
 bind = os.environ.get("KAIFANG_BIND", "127.0.0.1:5000")
-# Processes: one per core plus one, at most 8 (each holds rdflib, pyshacl and the app: ~200 MB).
-workers = int(os.environ.get("WEB_CONCURRENCY") or min((os.cpu_count() or 1) + 1, 8))
+# Processes: one per core, at most 8 (each holds rdflib, pyshacl and the app: ~200 MB). Not the usual
+# cores + 1: Elasticsearch shares the cores, and on 2 cores 3 workers served 8 concurrent searches ~12%
+# slower than 2 (bench/search.py's portal path, 2 rounds; 4 threads or 2 made no clear difference).
+workers = int(os.environ.get("WEB_CONCURRENCY") or min(os.cpu_count() or 1, 8))
 threads = int(os.environ.get("KAIFANG_THREADS", "4"))
 worker_class = "gthread"
 wsgi_app = "portal:create_app()"

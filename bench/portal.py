@@ -6,7 +6,8 @@ on 127.0.0.1; requests/s and latency percentiles at concurrency 8 for the pages 
 
 The catalogue: records varied from the real demo catalogue with bench/search.py's `varied` (another
 district or year in the title, another record's publisher, mixed keywords, a modified date, some extents).
-Rows are bulk-inserted straight into the `datasets` and `validation_reports` tables in transactions of 5,000
+Rows are bulk-inserted straight into the `datasets`, `dataset_terms` and `validation_reports` tables in
+transactions of 5,000, with the side columns and terms upsert would write (`describe_terms`)
 (CatalogStore.upsert re-parses and canonicalises every graph, ~6 ms a record here, i.e. 10 minutes for
 100,000): the projection is the varied record's `Dataset.to_dict()`, exactly what upsert would store; the
 stored graph is the base record's canonical N-Triples with the new IRI, title, modified date and keywords
@@ -20,10 +21,12 @@ from the whole catalogue, 20 queries half Chinese half English), or a bounded Py
 gunicorn uses the project's gunicorn.conf.py when it exists, else 2 workers x 4 threads. Targets: dataset
 page and dataset API >= 300 requests/s with p99 < 100 ms; search pages p99 < 200 ms.
 
-Why 20,000 by default: on the shared 2-core machine (load 4-9 from other work) 100,000 records took 80 s to
-insert and 352 s to index with Indexer.reindex (284 docs/s, one process), which with the measurements breaks
-the 10-minute bound of a bench script; and at 100,000 the home page's directory pass (portal/web/directory.py,
-rebuilt every 60 s per worker by every thread that finds it stale) kept the workers busy for minutes.
+Why 20,000 by default: on the shared 2-core machine (load 4-9 from other work) 100,000 records take about
+2-4 minutes to insert and 6-10 minutes to index with Indexer.reindex (~200-280 docs/s, one process), which
+with the measurements breaks the 10-minute bound of a bench script. Listings (home page figures, publishers,
+themes, tags, CKAN lists) are indexed GROUP BY queries over side columns and `dataset_terms` since migration
+0006, so the catalogue's size no longer decides the home page's cost; views of `/dataset/<name>` are counted
+in memory and flushed in batches (portal/web/views.py), and wrk's requests count as views.
 """
 
 from __future__ import annotations
@@ -49,8 +52,8 @@ from bench import common  # noqa: E402
 from bench.search import QUERIES, demo_db, varied  # noqa: E402
 from catalog import migrate  # noqa: E402
 from catalog.model import Dataset, pick  # noqa: E402
-from catalog.store import CatalogStore, StoredDataset, hash_text, name_for  # noqa: E402
-from catalog.tables import DatasetRow, ValidationRow, utcnow  # noqa: E402
+from catalog.store import CatalogStore, StoredDataset, describe_terms, hash_text, name_for  # noqa: E402
+from catalog.tables import DatasetRow, TermRow, ValidationRow, utcnow  # noqa: E402
 from portal.config import load as load_settings  # noqa: E402
 from search.client import connect  # noqa: E402
 from search.indexer import Indexer  # noqa: E402
@@ -59,8 +62,6 @@ DCT, DCAT = "http://purl.org/dc/terms/", "http://www.w3.org/ns/dcat#"
 BATCH = 5_000
 HTML, JSON, ANY = "text/html", "application/json", "*/*"
 # (label, kind, Accept, target requests/s, target p99 ms)
-# The home page goes last: it builds the catalogue directory (one pass over every record, every 60 s per
-# worker), which at 100,000 records occupies the workers for minutes and would spoil what follows.
 ENDPOINTS = [
     ("/search?q=…", "search", HTML, None, 200),
     ("/dataset/<name>", "dataset", HTML, 300, 100),
@@ -75,6 +76,7 @@ ENDPOINTS = [
 # -- the catalogue ---------------------------------------------------------------------------------------
 def real_pool(path: Path) -> tuple[list[StoredDataset], dict[int, dict[str, Any]]]:
     """Active records of the demo catalogue with their graphs, and their SHACL reports by dataset id."""
+    migrate.upgrade(f"sqlite:///{path}")  # a demo catalogue loaded before the latest migration
     store = CatalogStore.from_url(f"sqlite:///{path}")
     try:
         pool = [s for s in store.iter_datasets(status="active") if s.dataset.title]
@@ -106,7 +108,7 @@ def graph_text(base: StoredDataset, record: Dataset) -> str:
 
 
 def rows(n: int, pool: list[StoredDataset], reports: dict[int, dict[str, Any]],
-         seed: int = 7) -> Iterator[tuple[dict[str, Any], dict[str, Any] | None]]:
+         seed: int = 7) -> Iterator[tuple[dict[str, Any], dict[str, Any] | None, list[dict[str, Any]]]]:
     rng = random.Random(seed)
     datasets = [s.dataset for s in pool]
     now = utcnow()
@@ -115,27 +117,31 @@ def rows(n: int, pool: list[StoredDataset], reports: dict[int, dict[str, Any]],
         record = varied(i, base.dataset, datasets, rng)
         nt = graph_text(base, record)
         digest = hash_text(nt)
-        row = {"id": i + 1, "iri": record.iri, "name": name_for(record.iri), "kind": record.kind,
+        cid, key, terms = describe_terms(record.iri, record)
+        row = {"ckan_id": cid, "publisher_key": key, "views": 0,
+               "id": i + 1, "iri": record.iri, "name": name_for(record.iri), "kind": record.kind,
                "title": pick(record.title, "zh")[:2000],
                "publisher_iri": record.publisher.iri if record.publisher else None, "graph_nt": nt,
                "content_hash": digest, "projection": record.to_dict(), "status": "active", "source": "bench",
                "modified": record.modified, "created_at": now, "updated_at": now}
         report = reports.get(base.id)
-        yield row, report and {**report, "dataset_id": i + 1, "content_hash": digest, "validated_at": now}
+        yield (row, report and {**report, "dataset_id": i + 1, "content_hash": digest, "validated_at": now},
+               [{"dataset_id": i + 1, "kind": kind, "value": value} for kind, value in terms])
 
 
 def build_catalogue(url: str, n: int, pool: list[StoredDataset], reports: dict[int, dict[str, Any]]) -> float:
     migrate.upgrade(url)
     store = CatalogStore.from_url(url)
     started = time.monotonic()
-    batch: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
+    batch: list[tuple[dict[str, Any], dict[str, Any] | None, list[dict[str, Any]]]] = []
 
     def flush() -> None:
         with store.sessions.begin() as s:
-            s.execute(insert(DatasetRow.__table__), [r for r, _ in batch])
-            found = [v for _, v in batch if v]
+            s.execute(insert(DatasetRow.__table__), [r for r, _, _ in batch])
+            found = [v for _, v, _ in batch if v]
             if found:
                 s.execute(insert(ValidationRow.__table__), found)
+            s.execute(insert(TermRow.__table__), [t for _, _, terms in batch for t in terms])
         batch.clear()
 
     for item in rows(n, pool, reports):

@@ -34,6 +34,10 @@ class AccountError(ValueError):
     """A refused account operation; the message is safe to show (never holds a secret)."""
 
 
+class LastAdmin(AccountError):
+    """Refused: the change would leave an organisation without an admin."""
+
+
 @dataclass(frozen=True)
 class Throttle:
     """Lock an account after `max_failures` failed logins within `window`; refuse an IP after `ip_max`."""
@@ -110,6 +114,8 @@ def create_org(s: Session, slug: str, title: str, publisher_iri: str) -> Organis
     if s.scalar(select(OrganisationRow).where((OrganisationRow.slug == slug)
                                               | (OrganisationRow.publisher_iri == publisher_iri))):
         raise AccountError("an organisation with that slug or publisher exists")
+    if not title.strip() or len(title) > 500:
+        raise AccountError("an organisation needs a title (at most 500 characters)")
     org = OrganisationRow(slug=slug, title=title, publisher_iri=publisher_iri)
     s.add(org)
     s.flush()
@@ -130,8 +136,10 @@ def set_member(s: Session, org: OrganisationRow, user: UserRow, role: str) -> tu
     """Give `user` `role` in `org`; returns (previous role, new role) for the audit trail."""
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
-    row = _membership(s, org, user)
+    row = _membership(s, org, user, lock=True)
     before = row.role if row else None
+    if before == "admin" and role != "admin":
+        _keep_an_admin(s, org)
     if row is None:
         s.add(MembershipRow(organisation_id=org.id, user_id=user.id, role=role))
     else:
@@ -140,7 +148,32 @@ def set_member(s: Session, org: OrganisationRow, user: UserRow, role: str) -> tu
     return before, role
 
 
-def _membership(s: Session, org: OrganisationRow, user: UserRow) -> MembershipRow | None:
+def remove_member(s: Session, org: OrganisationRow, user: UserRow) -> str | None:
+    """Take `user` out of `org`; returns the role they had (None if they were not a member)."""
+    row = _membership(s, org, user, lock=True)
+    if row is None:
+        return None
+    if row.role == "admin":
+        _keep_an_admin(s, org)
+    s.delete(row)
+    s.flush()
+    return row.role
+
+
+def _keep_an_admin(s: Session, org: OrganisationRow) -> None:
+    """Refuse to take away the last admin: nobody but a sysadmin could manage the organisation again."""
+    admins = s.scalar(select(func.count()).where(MembershipRow.organisation_id == org.id,
+                                                 MembershipRow.role == "admin"))
+    if (admins or 0) <= 1:
+        raise LastAdmin("an organisation keeps at least one admin")
+
+
+def _membership(s: Session, org: OrganisationRow, user: UserRow, *,
+                lock: bool = False) -> MembershipRow | None:
+    """The membership row; `lock` first locks the organisation's row (PostgreSQL), so two admins demoting
+    each other at the same moment are serialised and the last-admin check cannot be raced past."""
+    if lock:
+        s.execute(select(OrganisationRow.id).where(OrganisationRow.id == org.id).with_for_update())
     return s.scalar(select(MembershipRow).where(MembershipRow.organisation_id == org.id,
                                                 MembershipRow.user_id == user.id))
 
@@ -160,6 +193,25 @@ def may(s: Session, user: UserRow | None, org: OrganisationRow | None, need: str
         return True
     role = role_in(s, user, org)
     return role is not None and ROLES[role] >= ROLES[need]
+
+
+def members(s: Session, org: OrganisationRow) -> list[tuple[UserRow, str]]:
+    """(user, role) of every member, by user name."""
+    rows = s.execute(select(UserRow, MembershipRow.role)
+                     .join(MembershipRow, MembershipRow.user_id == UserRow.id)
+                     .where(MembershipRow.organisation_id == org.id).order_by(UserRow.name))
+    return [(user, role) for user, role in rows]
+
+
+def find_user(s: Session, name_or_email: str) -> UserRow | None:
+    """The user with this name, else the one user with this e-mail address (case-insensitive);
+    None when nobody or several people share the address."""
+    text = name_or_email.strip()
+    user = user_by_name(s, text)
+    if user is not None or "@" not in text:
+        return user
+    found = list(s.scalars(select(UserRow).where(func.lower(UserRow.email) == text.lower()).limit(2)))
+    return found[0] if len(found) == 1 else None
 
 
 def user_orgs(s: Session, user: UserRow) -> list[tuple[OrganisationRow, str]]:

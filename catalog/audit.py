@@ -67,6 +67,14 @@ def record(s: Session, actor: Actor, action: str, object_type: str, object_id: s
     return event
 
 
+def membership(s: Session, actor: Actor, action: str, organisation: str, username: str,
+               before: str | None, after: str | None) -> AuditEventRow:
+    """A change of someone's role (None: not a member). The diff holds roles only, never the person's
+    e-mail address, so the trail adds no personal data beyond the user name."""
+    return record(s, actor, action, "membership", f"membership:{organisation}:{username}",
+                  before={"role": before}, after={"role": after}, organisation=organisation)
+
+
 def events(s: Session, *, object_type: str | None = None, object_id: str | None = None,
            organisation: str | None = None, limit: int = 50) -> list[AuditEventRow]:
     """Newest first, filtered by object and/or organisation slug."""

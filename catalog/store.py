@@ -15,13 +15,13 @@ from typing import Any, Literal
 
 from rdflib import Graph
 from rdflib.term import Node
-from sqlalchemy import Engine, create_engine, delete, event, func, select
+from sqlalchemy import Engine, bindparam, create_engine, delete, event, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.canonical import canonical_nt
-from catalog.model import Dataset, from_graph, pick
+from catalog.model import Agent, Dataset, LangText, from_graph, pick
 from catalog.records import SKOLEM_PREFIX
-from catalog.tables import CatalogGraphRow, DatasetRow, OutboxRow, ValidationRow, utcnow
+from catalog.tables import CatalogGraphRow, DatasetRow, OutboxRow, TermRow, ValidationRow, utcnow
 
 Outcome = Literal["added", "updated", "unchanged"]
 _SKOLEM = re.compile("<" + re.escape(SKOLEM_PREFIX) + r"([A-Za-z0-9]+)>")
@@ -75,6 +75,44 @@ class StoredDataset:
         return Graph().parse(data=self.graph_nt, format="nt")
 
 
+@dataclass
+class Summary:
+    """What a listing shows of a record: no graph, no report."""
+
+    name: str
+    iri: str
+    title: LangText
+    modified: str | None
+    views: int = 0
+
+
+@dataclass
+class PublisherCount:
+    """A publisher (its slug and agent, taken from one of its records) and how many records it has."""
+
+    slug: str
+    agent: Agent
+    count: int
+    earliest: str | None  # the earliest modified date of its records
+
+
+@dataclass
+class Prepared:
+    """What `upsert` derives from a record's graph (canonical N-Triples, their hash, the projection),
+    computed where the graph was parsed: a harvest does it in a worker process and hands over this."""
+
+    nt: str
+    digest: str
+    dataset: Dataset
+    projection: dict
+
+
+def prepare(node: Node, graph: Graph) -> Prepared:
+    nt = canonical_nt(graph)
+    dataset = from_graph(graph, node)
+    return Prepared(nt, hash_text(nt), dataset, dataset.to_dict())
+
+
 class CatalogStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -85,29 +123,30 @@ class CatalogStore:
         return cls(make_engine(url))
 
     # -- writes ---------------------------------------------------------------------------------------
-    def upsert(self, node: Node, graph: Graph, *, source: str | None = None,
-               session: Session | None = None) -> Outcome:
-        """Store one record; unchanged content (same canonical hash) is a no-op."""
-        nt = canonical_nt(graph)
-        digest = hash_text(nt)
+    def upsert(self, node: Node, graph: Graph | None, *, source: str | None = None,
+               session: Session | None = None, prepared: Prepared | None = None) -> Outcome:
+        """Store one record; unchanged content (same canonical hash) is a no-op. With `prepared`
+        (from `prepare`, e.g. computed in a harvest's worker process) the graph is not needed."""
+        nt = prepared.nt if prepared else canonical_nt(graph)
+        digest = prepared.digest if prepared else hash_text(nt)
         if session is None:
             with self.sessions.begin() as own:
-                return self._upsert(own, node, graph, nt, digest, source)
-        return self._upsert(session, node, graph, nt, digest, source)
+                return self._upsert(own, node, graph, nt, digest, source, prepared)
+        return self._upsert(session, node, graph, nt, digest, source, prepared)
 
-    def _upsert(self, s: Session, node: Node, graph: Graph, nt: str, digest: str,
-                source: str | None) -> Outcome:
+    def _upsert(self, s: Session, node: Node, graph: Graph | None, nt: str, digest: str,
+                source: str | None, prepared: Prepared | None = None) -> Outcome:
         row = s.scalar(select(DatasetRow).where(DatasetRow.iri == str(node)))
         if row is not None and row.content_hash == digest and row.status == "active":
             return "unchanged"
-        dataset = from_graph(graph, node)
+        dataset = prepared.dataset if prepared else from_graph(graph, node)
         values = {
             "kind": dataset.kind,
             "title": pick(dataset.title, "zh")[:2000],
             "publisher_iri": dataset.publisher.iri if dataset.publisher else None,
             "graph_nt": nt,
             "content_hash": digest,
-            "projection": dataset.to_dict(),
+            "projection": prepared.projection if prepared else dataset.to_dict(),
             "status": "active",
             "modified": dataset.modified,
             "updated_at": utcnow(),
@@ -123,6 +162,7 @@ class CatalogStore:
         else:
             for key, value in values.items():
                 setattr(row, key, value)
+        _describe(row, dataset)
         s.add(OutboxRow(dataset_iri=str(node), op="index"))
         return outcome
 
@@ -194,9 +234,12 @@ class CatalogStore:
             return _stored(row, report)
 
     def get_by_name(self, name: str) -> StoredDataset | None:
+        """One query with its report (the dataset page and API call this on every request)."""
+        query = (select(DatasetRow, ValidationRow).where(DatasetRow.name == name)
+                 .outerjoin(ValidationRow, ValidationRow.dataset_id == DatasetRow.id))
         with self.sessions() as s:
-            row = s.scalar(select(DatasetRow).where(DatasetRow.name == name))
-            return None if row is None else _stored(row, s.get(ValidationRow, row.id))
+            found = s.execute(query).first()
+            return None if found is None else _stored(found[0], found[1])
 
     def count(self, status: str | None = "active") -> int:
         query = select(func.count(DatasetRow.id))
@@ -207,12 +250,15 @@ class CatalogStore:
 
     def iter_datasets(self, status: str | None = "active", batch: int = 500,
                       iris: Iterable[str] | None = None) -> Iterator[StoredDataset]:
-        """Stream records in id order, one batch in memory at a time."""
+        """Stream records in id order, one batch in memory at a time.
+
+        With `iris`, the status is checked here rather than in SQL: given both, SQLite's planner walks the
+        status index (every active record) instead of looking the IRIs up."""
         last = 0
         wanted = list(iris) if iris is not None else None
         while True:
             query = select(DatasetRow).where(DatasetRow.id > last).order_by(DatasetRow.id).limit(batch)
-            if status:
+            if status and wanted is None:
                 query = query.where(DatasetRow.status == status)
             if wanted is not None:
                 query = query.where(DatasetRow.iri.in_(wanted))
@@ -223,7 +269,8 @@ class CatalogStore:
             if not rows:
                 return
             for row in rows:
-                yield _stored(row, reports.get(row.id))
+                if not status or row.status == status:
+                    yield _stored(row, reports.get(row.id))
             last = rows[-1].id
 
     def page(self, offset: int, limit: int, status: str | None = "active") -> list[StoredDataset]:
@@ -247,6 +294,89 @@ class CatalogStore:
         with self.sessions() as s:
             return [(iri, n) for iri, n in s.execute(query)]
 
+    # -- listings: single indexed queries over the side columns and dataset_terms ----------------------
+    def get_by_ckan_id(self, ckan_id: str) -> StoredDataset | None:
+        """By CKAN id (uuid5 of the IRI), whatever the record's status."""
+        with self.sessions() as s:
+            row = s.scalar(select(DatasetRow).where(DatasetRow.ckan_id == ckan_id).limit(1))
+            return None if row is None else _stored(row, s.get(ValidationRow, row.id))
+
+    def names(self, offset: int = 0, limit: int | None = None) -> list[str]:
+        """Names of the active records, sorted (CKAN package_list)."""
+        query = (select(DatasetRow.name).where(DatasetRow.status == "active").order_by(DatasetRow.name)
+                 .offset(offset).limit(limit))
+        with self.sessions() as s:
+            return list(s.scalars(query))
+
+    def iris(self) -> list[str]:
+        """IRIs of the active records in id order (the catalogue node's dcat:dataset list)."""
+        with self.sessions() as s:
+            return list(s.scalars(select(DatasetRow.iri).where(DatasetRow.status == "active")
+                                  .order_by(DatasetRow.id)))
+
+    def recent(self, offset: int, limit: int, publisher: str | None = None) -> list[StoredDataset]:
+        """Active records, most recently modified first (undated last), optionally of one publisher."""
+        query = (_recent(select(DatasetRow), publisher).offset(offset).limit(limit))
+        with self.sessions() as s:
+            rows = list(s.scalars(query))
+            reports = {r.dataset_id: r for r in s.scalars(
+                select(ValidationRow).where(ValidationRow.dataset_id.in_([row.id for row in rows])))}
+        return [_stored(row, reports.get(row.id)) for row in rows]
+
+    def summaries(self, offset: int, limit: int, publisher: str | None = None) -> list[Summary]:
+        """Like `recent`, without graphs and reports (listing pages)."""
+        query = _recent(select(DatasetRow.name, DatasetRow.iri, DatasetRow.projection, DatasetRow.modified,
+                               DatasetRow.views), publisher).offset(offset).limit(limit)
+        with self.sessions() as s:
+            return [Summary(name, iri, projection.get("title") or {}, modified, views)
+                    for name, iri, projection, modified, views in s.execute(query)]
+
+    def publisher_counts(self, slug: str | None = None) -> list[PublisherCount]:
+        """Publishers of active records with their counts (one GROUP BY), most records first; the agent
+        is taken from each publisher's first record."""
+        query = (select(DatasetRow.publisher_key, func.count(DatasetRow.id), func.min(DatasetRow.id),
+                        func.min(DatasetRow.modified))
+                 .where(DatasetRow.status == "active", DatasetRow.publisher_key.is_not(None))
+                 .group_by(DatasetRow.publisher_key).order_by(func.count(DatasetRow.id).desc()))
+        if slug is not None:
+            query = query.where(DatasetRow.publisher_key == slug)
+        with self.sessions() as s:
+            found = s.execute(query).all()
+            agents = {id_: projection.get("publisher") for id_, projection in s.execute(
+                select(DatasetRow.id, DatasetRow.projection).where(DatasetRow.id.in_([f[2] for f in found])))}
+        return [PublisherCount(key, Agent(**(agents.get(first) or {"iri": None})), n, earliest)
+                for key, n, first, earliest in found]
+
+    def term_counts(self, kind: str) -> list[tuple[str, int]]:
+        """(theme IRI or keyword, number of active records), most records first."""
+        n = func.count(TermRow.dataset_id)
+        query = (select(TermRow.value, n).join(DatasetRow, DatasetRow.id == TermRow.dataset_id)
+                 .where(TermRow.kind == kind, DatasetRow.status == "active")
+                 .group_by(TermRow.value).order_by(n.desc(), TermRow.value))
+        with self.sessions() as s:
+            return [(value, count) for value, count in s.execute(query)]
+
+    # -- page views -----------------------------------------------------------------------------------
+    def add_views(self, counts: dict[str, int]) -> None:
+        """Add buffered page views by record name: one UPDATE … SET views = views + n per record, so
+        several processes adding at once never lose a view."""
+        if not counts:
+            return
+        statement = (update(DatasetRow.__table__).where(DatasetRow.__table__.c.name == bindparam("key"))
+                     .values(views=DatasetRow.__table__.c.views + bindparam("n")))
+        with self.sessions.begin() as s:
+            s.execute(statement, [{"key": name, "n": n} for name, n in sorted(counts.items())])
+
+    def most_viewed(self, limit: int) -> list[Summary]:
+        """Active records with at least one view, most viewed first (the newer record of a tie)."""
+        query = (select(DatasetRow.name, DatasetRow.iri, DatasetRow.projection, DatasetRow.modified,
+                        DatasetRow.views)
+                 .where(DatasetRow.status == "active", DatasetRow.views > 0)
+                 .order_by(DatasetRow.views.desc(), DatasetRow.id.desc()).limit(limit))
+        with self.sessions() as s:
+            return [Summary(name, iri, projection.get("title") or {}, modified, views)
+                    for name, iri, projection, modified, views in s.execute(query)]
+
     def export_nt(self, status: str | None = "active") -> Iterator[str]:
         """The whole catalogue as N-Triples lines, streamed; blank nodes are kept apart per record."""
         with self.sessions() as s:
@@ -268,6 +398,29 @@ class CatalogStore:
     def outbox_ack(self, ids: Iterable[int]) -> None:
         with self.sessions.begin() as s:
             s.execute(delete(OutboxRow).where(OutboxRow.id.in_(list(ids))))
+
+
+def describe_terms(iri: str, dataset: Dataset) -> tuple[str, str | None, list[tuple[str, str]]]:
+    """A record's CKAN id, publisher slug and (kind, value) terms, as the listings query them."""
+    from catalog.views.ckan import ckan_id, publisher_slug, tags  # the CKAN view imports this module
+
+    key = publisher_slug(dataset.publisher) if dataset.publisher else None
+    themes = [("theme", t) for t in dataset.themes]
+    found = dict.fromkeys(themes + [("keyword", k[:1024]) for k in tags(dataset)])
+    return ckan_id(iri), key, list(found)
+
+
+def _describe(row: DatasetRow, dataset: Dataset) -> None:
+    """Fill a record's side columns and terms (kept with the row, replaced on each update)."""
+    row.ckan_id, row.publisher_key, terms = describe_terms(row.iri, dataset)
+    row.terms = [TermRow(kind=kind, value=value) for kind, value in terms]
+
+
+def _recent(query: Any, publisher: str | None) -> Any:
+    query = query.where(DatasetRow.status == "active")
+    if publisher is not None:
+        query = query.where(DatasetRow.publisher_key == publisher)
+    return query.order_by(DatasetRow.modified.desc().nulls_last(), DatasetRow.id)
 
 
 def _report_row(dataset_id: int, content_hash: str, report: dict, shapes_hash: str) -> ValidationRow:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 Json = JSON().with_variant(JSONB(), "postgresql")
 
@@ -41,6 +41,23 @@ class DatasetRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Side columns for listings without parsing projections (see CatalogStore.describe): the CKAN id
+    # (uuid5 of the IRI), the publisher's slug, and page views (added in batches by the portal).
+    ckan_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    publisher_key: Mapped[str | None] = mapped_column(String(128))
+    views: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    terms: Mapped[list[TermRow]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+
+
+class TermRow(Base):
+    """A theme IRI or keyword of a dataset, so theme counts and tag lists are one indexed query."""
+
+    __tablename__ = "dataset_terms"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "theme" | "keyword"
+    value: Mapped[str] = mapped_column(String(1024))
 
 
 class ValidationRow(Base):
@@ -83,3 +100,9 @@ class OutboxRow(Base):
 
 
 Index("ix_outbox_created", OutboxRow.created_at)
+Index("ix_terms_kind_value", TermRow.kind, TermRow.value, TermRow.dataset_id)
+Index("ix_datasets_status_name", DatasetRow.status, DatasetRow.name)
+# (status, …) first: every listing reads active records only; the id in ix_datasets_views breaks ties
+Index("ix_datasets_publisher_key", DatasetRow.status, DatasetRow.publisher_key, DatasetRow.modified)
+Index("ix_datasets_status_modified", DatasetRow.status, DatasetRow.modified)
+Index("ix_datasets_views", DatasetRow.status, DatasetRow.views, DatasetRow.id)

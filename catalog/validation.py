@@ -209,10 +209,11 @@ class Validator:
         except Exception as exc:  # pyshacl raises several types; callers need one
             raise ValidationError(_one_line(exc)) from exc
 
-    def validate_many(self, graphs: Iterable[tuple[str, Graph]], *, workers: int = 2,
+    def validate_many(self, graphs: Iterable[tuple[str, Graph | Iterable[Triple]]], *, workers: int = 2,
                       batch: int = 50) -> Iterator[tuple[str, Report]]:
         """Yield ``(key, report)`` for each record, each exactly as :meth:`validate` would give.
 
+        A record is a graph or its triples (a harvest parsed in another process has only those).
         Cached records are answered at once, the others as their batch finishes: not in input order.
         """
         pending: list[tuple[str, frozenset]] = []

@@ -11,15 +11,17 @@ Guarantees, whatever the source type:
   stored is not even parsed (unless `full`): its remembered records are marked seen in bulk. Within a
   changed page, a record whose remote modified date equals the stored one is not mapped (unless `full`);
   otherwise the store's content hash makes an identical record a no-op.
-* Careful withdrawal: only after a complete, successful gather, and not when the number of records
-  shrank by more than the source's threshold (unless `force`).
+* Careful withdrawal: only after a complete, successful gather of a source type whose gather lists the
+  whole remote catalogue (`complete_listing`; not a filtered CKAN gather), and not when the number of
+  records shrank by more than the source's threshold (unless `force`).
 * A remote id listed twice in one gather is harvested once and counted as `repeated` (notes name a few).
 * One bad record is recorded (stage, message, snippet) on its `harvest_records` row; the job goes on.
 * A record whose dataset IRI another source owns is a duplicate: counted, listed, never overwritten.
 * SHACL findings are stored with the dataset (`store.save_report`), like `kaifang catalog validate`;
   `jobs.load_report` groups them by rule. Validation runs beside the harvest (a thread feeding the
   validator's worker processes), so SHACL overlaps the parsing and writing of the next batches; every
-  report is saved before the job ends. Dry runs neither validate nor write (every batch rolls back).
+  report is saved before the job ends. Dry runs neither validate nor write (every batch rolls back); their
+  report keeps the first OUTCOME_LIMIT records' outcomes (would be added/updated/withdrawn, errors).
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from rdflib import Graph
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from catalog.model import Dataset
+from catalog.model import Dataset, pick
+from catalog.namespaces import DCT
 from catalog.store import CatalogStore
 from catalog.tables import DatasetRow, utcnow
 from catalog.validation import Validator
@@ -46,6 +49,7 @@ from harvesters.tables import COUNTS, HarvestRecord, HarvestSource
 
 Progress = Callable[[dict[str, int]], None]
 LIST_LIMIT = 1000
+OUTCOME_LIMIT = 200  # per-record outcomes a dry run keeps in its job report
 REPEATED_EXAMPLES = 5
 SAVE_BATCH = 100  # validation reports saved per transaction
 
@@ -62,6 +66,9 @@ class JobReport:
     notes: list[str] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)  # first LIST_LIMIT records with errors
     duplicates: list[dict[str, str]] = field(default_factory=list)  # {remote_id, dataset, owner}
+    # dry runs only (their writes roll back): the first OUTCOME_LIMIT records that would be added, updated,
+    # withdrawn, or that failed or are duplicates: {remote_id, dataset, title, outcome, error}
+    outcomes: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -145,7 +152,11 @@ class _Harvest:
             if self.checks is not None:
                 self.checks.close()
             if report.gather_complete:
-                self._withdraw_missing()
+                if getattr(harvester, "complete_listing", True):
+                    self._withdraw_missing()
+                else:
+                    report.notes.append("nothing withdrawn: this source's gather is filtered (e.g. CKAN "
+                                        "`since` or `fq`), so records it does not list may still exist")
                 status = "finished"
         except HarvestError as exc:
             report.fatal_error = str(exc)
@@ -163,7 +174,7 @@ class _Harvest:
             report.status = status
             jobs.finish(self.store, self.job_id, status, report.counts,
                         gather_complete=report.gather_complete, fatal_error=report.fatal_error,
-                        notes=report.notes)
+                        notes=report.notes, outcomes=report.outcomes)
 
     # -- gather and batches ---------------------------------------------------------------------------
     def _gather(self, harvester: SourceType) -> None:
@@ -276,6 +287,7 @@ class _Harvest:
     def _transaction(self, items: list[_Item], skipped: list[int]) -> list[tuple[str, Any]]:
         counts = dict.fromkeys(COUNTS, 0)
         changed: list[tuple[str, Any]] = []
+        outcomes: list[dict[str, Any]] = []  # kept only once the transaction succeeded
         with self.store.sessions() as s:
             if skipped:
                 s.execute(update(HarvestRecord).where(HarvestRecord.id.in_(skipped))
@@ -288,8 +300,12 @@ class _Harvest:
             with s.no_autoflush:  # one INSERT round for the batch, not a flush per record's lookup
                 for item in items:
                     status = self._store(s, item, owners, counts)
-                    if status in ("added", "updated"):
-                        changed.append((str(item.mapped.node), item.mapped.graph))
+                    if self.dry_run and status != "unchanged":
+                        outcomes.append(_outcome(item, status))
+                    if status in ("added", "updated"):  # the validator takes a graph or its triples
+                        mapped = item.mapped
+                        changed.append((str(mapped.node), mapped.graph if mapped.graph is not None
+                                        else mapped.triples))
                     records.append(self._record(s, known.get(item.ref.remote_id), item, status))
             s.flush()
             hashes = dict(s.execute(select(DatasetRow.iri, DatasetRow.content_hash)
@@ -303,6 +319,7 @@ class _Harvest:
                 s.commit()
         for name, n in counts.items():
             self._count(name, n)
+        self.report.outcomes.extend(outcomes[:OUTCOME_LIMIT - len(self.report.outcomes)])
         return changed
 
     def _store(self, s: Session, item: _Item, owners: dict[str, str | None], counts: dict[str, int]) -> str:
@@ -319,7 +336,8 @@ class _Harvest:
             self._remember(self.report.duplicates, {"remote_id": item.ref.remote_id, "dataset": iri,
                                                     "owner": owner})
             return "duplicate"
-        outcome = self.store.upsert(item.mapped.node, item.mapped.graph, source=self.key, session=s)
+        outcome = self.store.upsert(item.mapped.node, item.mapped.graph, source=self.key, session=s,
+                                    prepared=item.mapped.prepared)
         counts[outcome] += 1
         return outcome
 
@@ -371,6 +389,9 @@ class _Harvest:
         owner = s.scalar(select(DatasetRow.source).where(DatasetRow.iri == row.dataset_iri))
         if row.status == "ok" and owner == self.key and self.store.withdraw(row.dataset_iri, session=s):
             self._count("withdrawn", 1)
+            if self.dry_run and len(self.report.outcomes) < OUTCOME_LIMIT:
+                self.report.outcomes.append({"remote_id": row.remote_id, "dataset": row.dataset_iri,
+                                             "title": None, "outcome": "withdrawn", "error": None})
         row.status, row.last_job_id, row.updated_at = "withdrawn", self.job_id, utcnow()
 
     # -- helpers --------------------------------------------------------------------------------------
@@ -443,6 +464,17 @@ def _start_workers(validator: Validator) -> None:
     compile them again (seconds per worker). The validator makes that choice; this only comes first."""
     for _ in validator.validate_many([("", Graph())]):
         pass
+
+
+def _outcome(item: _Item, status: str) -> dict[str, Any]:
+    """What a dry run did with one record, for its report (the rollback discards the records' rows)."""
+    title = None
+    if item.mapped and item.mapped.prepared:
+        title = pick(item.mapped.prepared.dataset.title, "zh") or None
+    elif item.mapped:
+        title = item.mapped.graph.value(item.mapped.node, DCT.title)
+    return {"remote_id": item.ref.remote_id, "dataset": str(item.mapped.node) if item.mapped else None,
+            "title": str(title)[:200] if title is not None else None, "outcome": status, "error": item.error}
 
 
 def _error(stage: str, exc: Exception) -> dict[str, str | None]:

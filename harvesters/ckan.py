@@ -52,6 +52,8 @@ class CkanSource:
     def __init__(self, cfg: SourceConfig, client: GuardedClient) -> None:
         self.cfg, self.client = cfg, client
         self.rows = int(cfg.config.get("rows", 100))
+        # a `since` or `fq` filter lists part of the site: what it leaves out must not be withdrawn
+        self.complete_listing = not (cfg.config.get("fq") or _since(cfg.config.get("since")))
 
     def gather(self) -> Iterator[RemoteRef]:
         ckan = RemoteCKAN(self.cfg.url.rstrip("/"), user_agent=USER_AGENT, session=self.client.session)

@@ -3,7 +3,10 @@ document or a paged one linked with Hydra (`hydra:next` on a PartialCollectionVi
 on the older PagedCollection that ckanext-dcat publishes).
 
 Pages are parsed and split one at a time, so memory depends on the page size, not the catalogue size.
-Each record's graph travels in its RemoteRef, so `fetch` needs no second request.
+Parsing, splitting and each record's canonical form and projection (`catalog.store.prepare`) run in a
+worker process while the lifecycle stores the previous page: the harvesting process only writes. Each
+record's `Prepared` form (and its triples, for the validator) travels in its RemoteRef, so `fetch` needs no
+second request and the harvesting process never parses, splits, canonicalises or projects a graph.
 
 `pages` also tells the lifecycle where pages begin and end: each page's SHA-256 (of its bytes and this
 source's format setting) is offered to `unchanged` *before* parsing, and a page the lifecycle remembers
@@ -13,7 +16,10 @@ with the same digest is not parsed at all (its next-page link and remote ids com
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -23,6 +29,7 @@ from catalog.contexts import known_contexts
 from catalog.namespaces import DCT
 from catalog.rdf import RDFError, guess_format, parse
 from catalog.records import split
+from catalog.store import Prepared, prepare
 from harvesters.http import Fetched, GuardedClient
 from harvesters.source import HarvestError, Mapped, RemoteRef, SourceConfig
 
@@ -62,9 +69,26 @@ class DcatSource:
             yield from page.refs or ()
 
     def pages(self, unchanged: Unchanged) -> Iterator[Page]:
-        url: str | None = self.config.url
+        """One page ahead: the next page is fetched and parsing starts before this one is handed over."""
         seen: set[str] = set()
-        while url:
+        pending: Callable[[], Page] | None = self._start(self.config.url, unchanged, seen)
+        while pending is not None:
+            page = pending()
+            pending = self._start(page.next_url, unchanged, seen) if page.next_url else None
+            yield page
+
+    def fetch(self, ref: RemoteRef) -> Prepared | str:
+        return ref.payload
+
+    def to_dcat(self, ref: RemoteRef, raw: Prepared | str) -> Mapped:
+        if isinstance(raw, str):
+            raise HarvestError(raw)
+        return Mapped(URIRef(ref.remote_id), None, prepared=raw, triples=getattr(ref, "triples", None))
+
+    def _start(self, url: str, unchanged: Unchanged, seen: set[str]) -> Callable[[], Page]:
+        """Fetch `url` and start parsing it; a failure surfaces only when the page is asked for, i.e.
+        after the pages before it were stored."""
+        try:
             if url in seen:
                 raise HarvestError(f"page loop: {url} is linked as the next page twice")
             if len(seen) >= self.max_pages:
@@ -73,37 +97,66 @@ class DcatSource:
             fetched = self.client.get_bytes(url, accept=ACCEPT)
             digest = hashlib.sha256(f"{self.format}\n".encode() + fetched.data).hexdigest()
             remembered = unchanged(url, digest)
-            if remembered is not None:
-                yield Page(url, digest, remembered[0], None, remembered[1])
-                url = remembered[0]
-                continue
-            graph = self._parse(fetched)
-            following = next_page(graph, fetched.url)
-            refs = list(_refs(graph))
-            yield Page(url, digest, following, refs, [ref.remote_id for ref in refs])
-            url = following
+            parsing = None if remembered is not None else self._parse(fetched)
+        except Exception as exc:  # noqa: BLE001 - raised in order, by the returned callable
+            failure = exc
 
-    def fetch(self, ref: RemoteRef) -> Graph:
-        return ref.payload
+            def fail() -> Page:
+                raise failure
+            return fail
 
-    def to_dcat(self, ref: RemoteRef, raw: Graph) -> Mapped:
-        return Mapped(URIRef(ref.remote_id), raw)
+        def page() -> Page:
+            if parsing is None:
+                return Page(url, digest, remembered[0], None, remembered[1])
+            following, refs = parsing.result()
+            return Page(url, digest, following, refs, [ref.remote_id for ref in refs])
+        return page
 
-    def _parse(self, fetched: Fetched) -> Graph:
-        name = urlsplit(fetched.url).path
-        try:
-            fmt = self.format or guess_format(name, fetched.content_type, fetched.data)
-            return parse(fetched.data, format=fmt, filename=fetched.url, base=fetched.url,
-                         contexts=known_contexts())
-        except RDFError as exc:
-            raise HarvestError(str(exc), snippet=fetched.data[:500].decode("utf-8", "replace")) from exc
+    def _parse(self, fetched: Fetched) -> Future:
+        """Parsing, splitting and preparing a page, started in the worker process."""
+        return _pool().submit(parse_page, fetched.data, self.format, fetched.url, fetched.content_type)
 
 
-def _refs(graph: Graph) -> Iterator[RemoteRef]:
+_POOL: list[ProcessPoolExecutor] = []
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> ProcessPoolExecutor:
+    """One parsing process per harvesting process, started on first use and kept. Spawned, not forked:
+    harvests run beside threads (heartbeats, validation, the web app)."""
+    with _POOL_LOCK:
+        if not _POOL or _POOL[0]._broken:  # noqa: SLF001 - a dead worker (e.g. killed) is replaced
+            _POOL[:] = [ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))]
+        return _POOL[0]
+
+
+def parse_page(data: bytes, fmt: str | None, url: str, content_type: str | None,
+               ) -> tuple[str | None, list[RemoteRef]]:
+    """(next page URL, the page's records) with each record's payload prepared for the store, or a
+    message when that record cannot be prepared (it then fails alone, at the map stage)."""
+    try:
+        fmt = fmt or guess_format(urlsplit(url).path, content_type, data)
+        graph = parse(data, format=fmt, filename=url, base=url, contexts=known_contexts())
+    except RDFError as exc:
+        raise HarvestError(str(exc), snippet=data[:500].decode("utf-8", "replace")) from exc
     records, _ = split(graph)
+    refs = []
     for record in records:
         modified = graph.value(record.node, DCT.modified)
-        yield RemoteRef(str(record.node), str(modified)[:64] if modified is not None else None, record.graph)
+        try:
+            payload: Prepared | str = prepare(record.node, record.graph)
+        except Exception as exc:  # noqa: BLE001 - one bad record must not fail its page
+            payload = f"{type(exc).__name__}: {exc}"
+        stamp = str(modified)[:64] if modified is not None else None
+        refs.append(_Ref(str(record.node), stamp, payload, triples=list(record.graph)))
+    return next_page(graph, url), refs
+
+
+@dataclass
+class _Ref(RemoteRef):
+    """A record of a parsed page: the prepared payload and, for the validator, the graph's triples."""
+
+    triples: list | None = None
 
 
 def next_page(graph: Graph, base: str) -> str | None:

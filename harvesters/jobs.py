@@ -134,11 +134,14 @@ def age(moment: datetime | None) -> float:
 
 
 def finish(store: CatalogStore, job_id: int, status: str, counts: dict[str, int], *, gather_complete: bool,
-           fatal_error: str | None, notes: list[str]) -> None:
+           fatal_error: str | None, notes: list[str], outcomes: list[dict] | None = None) -> None:
+    """Close the job. A dry run's per-record `outcomes` ride in its `notes` JSON as one trailing
+    {"outcomes": [...]} entry (the records' own rows were rolled back); `load_report` takes it apart."""
+    stored: list[Any] = [*notes, {"outcomes": outcomes}] if outcomes else list(notes)
     with store.sessions.begin() as s:
         s.execute(update(HarvestJob).where(HarvestJob.id == job_id).values(
             status=status, finished_at=utcnow(), heartbeat_at=utcnow(), gather_complete=gather_complete,
-            fatal_error=fatal_error, notes=notes, **counts))
+            fatal_error=fatal_error, notes=stored, **counts))
 
 
 class Heartbeat:
@@ -221,7 +224,8 @@ def load_report(store: CatalogStore, job_id: int, limit: int = 1000) -> dict[str
     """A finished (or running) job as stored: counts, per-record problems, validation findings by rule.
 
     Per-record errors and SHACL reports are the *current* state of the records this job saw last, so an
-    older job's report shows what later jobs left of it.
+    older job's report shows what later jobs left of it. A dry run's `outcomes` are its own (stored with
+    the job, as its records' rows were rolled back).
     """
     with store.sessions() as s:
         job = s.get(HarvestJob, job_id)
@@ -241,11 +245,13 @@ def load_report(store: CatalogStore, job_id: int, limit: int = 1000) -> dict[str
             for item in items:
                 rules[(item["severity"], item["shape"], item.get("path") or "")].add(iri)
     by_rule = Counter({key: len(iris) for key, iris in rules.items()})
+    notes = [note for note in job.notes or [] if isinstance(note, str)]
+    outcomes = [o for note in job.notes or [] if isinstance(note, dict) for o in note.get("outcomes", [])]
     return {
         "job": job.id, "source": source.name if source else None, "status": job.status,
         "dry_run": job.dry_run, "started_at": _iso(job.started_at), "finished_at": _iso(job.finished_at),
         "lease_owner": job.lease_owner, "gather_complete": job.gather_complete,
-        "fatal_error": job.fatal_error, "notes": job.notes or [],
+        "fatal_error": job.fatal_error, "notes": notes, "outcomes": outcomes,
         "counts": {name: getattr(job, name) for name in COUNTS},
         "records": [{"remote_id": r.remote_id, "dataset": r.dataset_iri, "status": r.status,
                      "errors": r.errors or [], "warnings": r.warnings or []} for r in problems],

@@ -33,11 +33,16 @@ class RemoteRef:
 
 @dataclass
 class Mapped:
-    """One record turned into DCAT: its node, its graph, and non-fatal mapping notes."""
+    """One record turned into DCAT: its node, its graph, and non-fatal mapping notes. A source type that
+    already computed the store's form of the record (`catalog.store.Prepared`: canonical N-Triples, hash,
+    projection) in another process passes it as `prepared`, with the graph's `triples` (for the
+    validator, cheaper to send than to re-parse) instead of the graph."""
 
     node: URIRef
-    graph: Graph
+    graph: Graph | None
     warnings: list[str] = field(default_factory=list)
+    prepared: Any = None
+    triples: list[Any] | None = None
 
 
 @dataclass
@@ -51,6 +56,10 @@ class SourceConfig:
 
 class SourceType(Protocol):
     type: str
+    complete_listing: bool
+    """Whether a successful gather lists the whole remote catalogue. False for a filtered gather (CKAN
+    `since`/`fq`): records absent from it may still exist remotely, so the lifecycle withdraws nothing.
+    Source types without the attribute are taken to list everything."""
 
     def gather(self) -> Iterator[RemoteRef]:
         """Stream the remote records' ids (never a whole catalogue in memory). Raise HarvestError when the

@@ -17,6 +17,7 @@ from portal.web import (
     feeds,
     health,
     home,
+    members,
     pages,
     search,
     sitemap,
@@ -45,6 +46,6 @@ def create_app(settings: config.Settings | None = None) -> Flask:
     app.jinja_env.globals["site_name"] = settings.site_name
     caching.init_app(app)
     for module in (health, home, dataset, exports, browse, pages, ckan, search, rest, workspace, sitemap,
-                   feeds, *GEO_MODULES):
+                   feeds, members, *GEO_MODULES):
         app.register_blueprint(module.bp)
     return app

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import json
 import re
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from elasticsearch import ApiError, BadRequestError, Elasticsearch, TransportError
+from elasticsearch import ApiError, Elasticsearch, TransportError
 
 from catalog.model import pick
 from search import suggest as suggestions
@@ -55,6 +56,12 @@ SORTS = {
 }
 SOURCE = ["iri", "name", "display", "formats", "modified", "issued", "publisher.key", "themes", "kind",
           "licence", "access_rights", "quality", "spatial"]
+# Only what `_result` and `_hit` read: Elasticsearch writes, and the portal parses, a third of the bytes.
+HITS_PATH = ["hits.total.value", "hits.hits._source", "hits.hits._score", "hits.hits.sort",
+             "hits.hits.highlight"]
+FACETS_PATH = [f"aggregations.*.values.buckets.{key}" for key in ("key", "doc_count", "label.buckets.key")]
+SEARCH_PATH = ",".join(["responses.status", "responses.error.type", "responses.error.reason",
+                        *(f"responses.{path}" for path in HITS_PATH + FACETS_PATH)])
 
 
 class SearchUnavailable(RuntimeError):
@@ -133,23 +140,45 @@ def decode_cursor(token: str, sort: str) -> list[Any]:
     return values
 
 
+class _Refused(InvalidSearch):
+    """Elasticsearch refused the query itself (a 400): `search` retries it once as plain words."""
+
+
+def _raise_for(response: dict[str, Any]) -> None:
+    """An msearch item's error, as `engine_errors` would have turned the same error of a single search."""
+    if "error" not in response:
+        return
+    status, error = response.get("status", 500), response["error"]
+    message = f"search: Elasticsearch answered {status} ({error.get('type')})"
+    if status == 400:
+        raise _Refused("the search engine cannot run this query")
+    if status in (404, 429, 502, 503, 504) or error.get("type") == "index_not_found_exception":
+        raise SearchUnavailable(message)
+    raise RuntimeError(message)
+
+
+def _facet_clauses(params: SearchParams) -> dict[str, dict[str, Any]]:
+    return {name: FACETS[name].clause(values)
+            for name, values in params.filters.items() if name in FACETS and values}
+
+
 class SearchService:
     def __init__(self, client: Elasticsearch, prefix: str) -> None:
         self.client = client
         self.index = alias_name(prefix)
 
     def search(self, params: SearchParams) -> SearchResult:
-        body = self._body(params)
+        """One round trip: the page of hits, and the facet counts as a request Elasticsearch can cache."""
         text = clean_text(params.q)
         try:
-            response = self._run(body)
-        except BadRequestError:
+            hits, counts = self._msearch(self._searches(params))
+        except _Refused:
             if not text:
                 raise
             # A query the engine still refuses (too many clauses...) is retried as plain short words.
-            body["query"] = self._query(OPERATORS.sub(" ", text)[:64], self._filters(params))
-            response = self._run(body)
-        return self._result(response, params)
+            plain = dataclasses.replace(params, q=OPERATORS.sub(" ", text)[:64])
+            hits, counts = self._msearch(self._searches(plain))
+        return self._result(hits, counts, params)
 
     def related(self, iri: str, size: int = 5, lang: str = "zh") -> list[Hit]:
         """Datasets like this one (more_like_this on titles, keywords and descriptions)."""
@@ -160,7 +189,7 @@ class SearchService:
             "min_term_freq": 1, "min_doc_freq": 1, "max_query_terms": 30,
         }}
         body = {"query": like, "size": max(1, min(size, MAX_SIZE)), "_source": SOURCE}
-        return [self._hit(h, lang) for h in self._run(body)["hits"]["hits"]]
+        return [self._hit(h, lang) for h in self._run(body).get("hits", {}).get("hits", [])]
 
     def suggest(self, prefix: str, lang: str = "zh", size: int = 10) -> list[str]:
         with engine_errors("suggest"):
@@ -169,24 +198,37 @@ class SearchService:
     # -- building the request ------------------------------------------------------------------------------
     def _run(self, body: dict[str, Any]) -> dict[str, Any]:
         with engine_errors("search"):
-            return self.client.search(index=self.index, **body).body
+            return self.client.search(index=self.index, **body, filter_path=HITS_PATH).body
+
+    def _searches(self, params: SearchParams) -> list[dict[str, Any]]:
+        """The msearch body of a search: its page of hits, then its facet counts (size 0, no `now`), which
+        Elasticsearch serves from its request cache until the index next changes."""
+        return [{"index": self.index}, self._body(params),
+                {"index": self.index, "request_cache": True}, self._facets_body(params)]
+
+    def _msearch(self, searches: list[dict[str, Any]]) -> tuple[dict, dict]:
+        with engine_errors("search"):
+            responses = self.client.msearch(searches=searches, filter_path=SEARCH_PATH).body["responses"]
+        for response in responses:
+            _raise_for(response)
+        return responses[0], responses[1]
 
     def _body(self, params: SearchParams) -> dict[str, Any]:
+        """The page of hits: scored, sorted, highlighted, with the facet filters as plain filters."""
         if params.sort not in SORTS:
             raise InvalidSearch(f"sort must be one of {', '.join(SORTS)}")
         size = max(1, min(int(params.size), MAX_SIZE))
-        facet_clauses = {name: FACETS[name].clause(values)
-                         for name, values in params.filters.items() if name in FACETS and values}
+        text = clean_text(params.q)
         body: dict[str, Any] = {
-            "query": self._query(clean_text(params.q), self._filters(params)),
-            "post_filter": {"bool": {"filter": list(facet_clauses.values())}},
-            "aggs": self._aggregations(facet_clauses),
+            "query": self._query(text, [*self._filters(params), *_facet_clauses(params).values()]),
             "sort": SORTS[params.sort], "size": size, "track_total_hits": True, "_source": SOURCE,
             "highlight": {"encoder": "html", "pre_tags": ["<mark>"], "post_tags": ["</mark>"],
                           "require_field_match": False,
                           "fields": {f: {"number_of_fragments": n, "fragment_size": 160}
                                      for f, n in HIGHLIGHT.items()}},
         }
+        if text:  # only the words are marked, not a selected facet value (year 2021 in a title)
+            body["highlight"]["highlight_query"] = self._text_query(text)
         if params.after:
             body["search_after"] = decode_cursor(params.after, params.sort)
         else:
@@ -196,8 +238,16 @@ class SearchService:
             body["from"] = (page - 1) * size
         return body
 
+    def _facets_body(self, params: SearchParams) -> dict[str, Any]:
+        """The facet counts: the same matches unscored (no recency, so no `now` to defeat the cache)."""
+        text = clean_text(params.q)
+        matches = [self._text_query(text)] if text else []
+        return {"size": 0, "track_total_hits": False,
+                "query": {"bool": {"filter": [*matches, *self._filters(params)]}},
+                "aggs": self._aggregations(_facet_clauses(params))}
+
     def _filters(self, params: SearchParams) -> list[dict[str, Any]]:
-        """Non-facet filters: status, geo and dates (facet filters go to post_filter for their counts)."""
+        """Non-facet filters: status, geo and dates (facet filters narrow the hits and the other facets)."""
         clauses: list[dict[str, Any]] = [{"term": {"status": "active"}}]
         try:
             if params.bbox:
@@ -260,10 +310,12 @@ class SearchService:
         return aggs
 
     # -- reading the response ------------------------------------------------------------------------------
-    def _result(self, response: dict[str, Any], params: SearchParams) -> SearchResult:
-        hits = response["hits"]["hits"]
+    def _result(self, response: dict[str, Any], counts: dict[str, Any], params: SearchParams) -> SearchResult:
+        """Keys the filter_path left out (no hits, a facet without buckets) read as empty."""
+        hits = response["hits"].get("hits", [])
         size = max(1, min(int(params.size), MAX_SIZE))
-        facets = {name: facet.values(response["aggregations"][name]["values"], params.lang,
+        aggregations = counts.get("aggregations", {})
+        facets = {name: facet.values(aggregations.get(name, {}).get("values", {}), params.lang,
                                      params.filters.get(name, []))
                   for name, facet in FACETS.items()}
         after = encode_cursor(params.sort, hits[-1]["sort"]) if len(hits) == size else None

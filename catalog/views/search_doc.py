@@ -55,9 +55,7 @@ def search_document(dataset: Dataset, *, content_hash: str, name: str | None = N
         "access_rights": dataset.access_rights,
         "frequency": dataset.frequency,
         "regions": region_codes(dataset),
-        "spatial": [mapping(g) for g in geometries],
-        "lon": [r for g in geometries for r in lon_ranges(g)],
-        "lat": [{"gte": g.bounds[1], "lte": g.bounds[3]} for g in geometries],
+        "spatial": [mapping(indexable(g)) for g in geometries],
         "centroid": [centroid(g) for g in geometries],
         "temporal": [r for r in (period_range(p.start, p.end) for p in dataset.temporal) if r],
         "issued": _iso(parse_date(dataset.issued)),
@@ -209,25 +207,13 @@ def _wraps(geom: BaseGeometry) -> bool:
     return bounds[2] - bounds[0] < 180
 
 
-def lon_ranges(geom: BaseGeometry) -> list[dict[str, float]]:
-    """Longitude intervals covered by each part; a part drawn across the antimeridian gives two."""
-    out = []
-    for part in _parts(geom):
-        west, _, east, _ = part.bounds
-        if _wraps(part):
-            xs = [x for x, _ in _coords(part)]
-            out += [{"gte": float(min(x for x in xs if x > 0)), "lte": 180.0},
-                    {"gte": -180.0, "lte": float(max(x for x in xs if x < 0))}]
-        else:
-            out.append({"gte": west, "lte": east})
-    return out
-
-
-def _coords(geom: BaseGeometry) -> list[tuple[float, float]]:
-    return [tuple(c) for c in shapely.get_coordinates(geom)]
+def indexable(geom: BaseGeometry) -> BaseGeometry:
+    """The extent as geo_shape and maps should see it: one drawn across the antimeridian gets its west
+    longitudes +360, which Elasticsearch splits at the dateline (read as drawn, it would span the globe)."""
+    return _shifted(geom) if _wraps(geom) else geom
 
 
 def centroid(geom: BaseGeometry) -> dict[str, float]:
-    point = (_shifted(geom) if _wraps(geom) else geom).centroid
+    point = indexable(geom).centroid
     lon = point.x - 360 if point.x > 180 else point.x
     return {"lat": round(point.y, 6), "lon": round(lon, 6)}

@@ -11,12 +11,12 @@ from typing import Any
 
 from flask import request
 
-from catalog.store import StoredDataset
+from catalog.store import PublisherCount, StoredDataset
 from catalog.views.ckan import group, organization, tag, to_ckan
 from portal.api.errors import NotFound
-from portal.api.params import MAX_LIMIT, boolean, required, window
+from portal.api.params import MAX_LIMIT, boolean, integer, required, window
 from portal.i18n import lang
-from portal.web import deps, directory
+from portal.web import deps, listings
 
 Action = Callable[[dict[str, Any]], Any]
 ACTIONS: dict[str, Action] = {}
@@ -30,11 +30,15 @@ def action(fn: Action) -> Action:
 
 def _dataset(key: str) -> StoredDataset:
     store = deps.store()
-    name = directory.current().ids.get(key, key)
-    stored = store.get_by_name(name) or store.get(key)
+    stored = store.get_by_ckan_id(key) or store.get_by_name(key) or store.get(key)
     if stored is None or stored.status != "active":
         raise NotFound("Dataset not found")
     return stored
+
+
+def _bounds(params: dict[str, Any]) -> tuple[int, int | None]:
+    """CKAN's offset/limit, for listings the store pages itself (`window` pages a list in memory)."""
+    return integer(params, "offset", 0) or 0, integer(params, "limit", None, maximum=MAX_LIMIT)
 
 
 @action
@@ -46,27 +50,23 @@ def package_show(params: dict[str, Any]) -> dict:
 @action
 def package_list(params: dict[str, Any]) -> list[str]:
     """Return the names of the site's datasets, sorted. :param limit: :param offset:"""
-    return window(sorted(s.name for s in directory.current().datasets), params)
+    offset, limit = _bounds(params)
+    return deps.store().names(offset, limit)
 
 
 @action
 def current_package_list_with_resources(params: dict[str, Any]) -> list[dict]:
     """Return datasets with their resources, most recently modified first. :param limit: :param offset:"""
-    summaries = sorted(directory.current().datasets, key=lambda s: s.modified or "", reverse=True)
-    store = deps.store()
-    chosen = window(summaries, {"limit": 100, **params})
-    found = (store.get_by_name(s.name) for s in chosen)
-    return [to_ckan(stored, lang()) for stored in found if stored is not None]
+    offset, limit = _bounds({"limit": 100, **params})
+    return [to_ckan(stored, lang()) for stored in deps.store().recent(offset, limit)]
 
 
 def _organizations() -> list:
-    return sorted(directory.current().publishers.values(), key=lambda p: p.slug)
+    return sorted(listings.publishers(), key=lambda p: p.slug)
 
 
-def _organization(publisher: Any) -> dict:
-    dates = [s.modified for s in publisher.datasets if s.modified]
-    return {**organization(publisher.agent, lang(), min(dates, default=None)),
-            "package_count": len(publisher.datasets)}
+def _organization(publisher: PublisherCount) -> dict:
+    return {**organization(publisher.agent, lang(), publisher.earliest), "package_count": publisher.count}
 
 
 @action
@@ -79,19 +79,18 @@ def organization_list(params: dict[str, Any]) -> list:
 @action
 def organization_show(params: dict[str, Any]) -> dict:
     """Return an organization (publisher). :param id: name or id :param include_datasets: (default false)"""
-    publisher = directory.current().publisher(required(params, "id"))
+    publisher = listings.publisher(required(params, "id"))
     if publisher is None:
         raise NotFound("Organization not found")
     result = _organization(publisher)
     if boolean(params, "include_datasets"):
-        store = deps.store()
-        found = (store.get_by_name(s.name) for s in publisher.datasets[:MAX_LIMIT])
-        result["packages"] = [to_ckan(stored, lang()) for stored in found if stored is not None]
+        found = deps.store().recent(0, MAX_LIMIT, publisher=publisher.slug)
+        result["packages"] = [to_ckan(stored, lang()) for stored in found]
     return result
 
 
 def _groups() -> list[tuple[dict, int]]:
-    found = [(group(theme, lang()), count) for theme, count in directory.current().themes.items()]
+    found = [(group(theme, lang()), count) for theme, count in listings.themes()]
     return sorted(found, key=lambda item: item[0]["name"])
 
 
@@ -118,7 +117,7 @@ def group_show(params: dict[str, Any]) -> dict:
 def tag_list(params: dict[str, Any]) -> list:
     """Return the tags (keywords) in use. :param query: substring filter :param all_fields:"""
     query = str(params.get("query") or "").casefold()
-    names = sorted(t for t in directory.current().tags if query in t.casefold())
+    names = [t for t in listings.tags() if query in t.casefold()]
     return [tag(n) for n in names] if boolean(params, "all_fields") else names
 
 

@@ -11,7 +11,6 @@ package_delete withdraws (CKAN's delete is a soft delete too). Errors use CKAN's
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import request
@@ -31,9 +30,7 @@ from portal.api import write
 from portal.api.actions import ACTIONS
 from portal.api.errors import ActionError, NotFound, ValidationError
 from portal.i18n import lang
-from portal.web import deps, directory
-
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+from portal.web import deps
 
 
 class NotAuthorized(ActionError):
@@ -68,10 +65,8 @@ def _find(params: dict[str, Any]) -> StoredDataset:
     for key in (params.get("id"), params.get("name")):
         if not isinstance(key, str) or not key:
             continue
-        name = directory.current().ids.get(key, key)
-        found = store.get_by_name(name) or store.get(key) or store.get(str(mint(_base(), "dataset", key)))
-        if found is None and _UUID.match(key):  # created since the directory was built, or withdrawn
-            found = next((d for d in store.iter_datasets(status=None) if ckan_id(d.iri) == key), None)
+        found = (store.get_by_ckan_id(key) or store.get_by_name(key) or store.get(key)
+                 or store.get(str(mint(_base(), "dataset", key))))
         if found is not None:
             return found
     raise NotFound("Dataset not found")

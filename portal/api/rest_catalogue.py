@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, url_for
+from flask import Blueprint, jsonify, request, url_for
 
 from catalog.model import pick
-from catalog.store import name_for
+from catalog.store import PublisherCount, name_for
 from portal.api.openapi import Param, array, documented, nullable, obj
 from portal.api.rest_problems import Problem
 from portal.i18n import label, lang
-from portal.web import deps, directory
+from portal.web import deps, listings
 from search.query import SearchParams
 from vocab.loader import Concept, names, vocabulary
 
@@ -25,6 +25,8 @@ THEME = obj(("iri", "label", "dataset_count"), iri=TEXT, key=TEXT, label=TEXT, d
 CONCEPT = obj(("iri", "labels"), iri=TEXT, labels={"type": "object", "additionalProperties": TEXT},
               notation=nullable(TEXT), alt_labels=array(TEXT))
 VOCABULARY = obj(("name", "iri"), name=TEXT, iri=TEXT, concept_count=COUNT, links=obj(("self",), self=TEXT))
+VIEWED = obj(("name", "views"), name=TEXT, title=TEXT, views=COUNT, modified=nullable(TEXT),
+             links=obj(("self",), self=TEXT))
 BUCKET = obj(("value", "count"), value=TEXT, label=TEXT, count=COUNT)
 STATS = obj(("datasets",), datasets=COUNT, indexed=COUNT, by_publisher=array(BUCKET), by_theme=array(BUCKET),
             by_format=array(BUCKET))
@@ -34,8 +36,7 @@ STATS = obj(("datasets",), datasets=COUNT, indexed=COUNT, by_publisher=array(BUC
 @documented("Publishers and how many datasets each has", obj(("data",), data=array(PUBLISHER)),
             tag="catalogue")
 def publishers():
-    found = directory.current().publishers.values()
-    return jsonify({"data": sorted((_publisher(p) for p in found), key=lambda p: -p["dataset_count"])})
+    return jsonify({"data": [_publisher(p) for p in listings.publishers()]})
 
 
 @bp.get("/publishers/<key>")
@@ -44,12 +45,12 @@ def publishers():
     (Param("key", "The publisher's key (from /api/1/publishers) or CKAN organization id", where="path"),),
     problems=(404, 406), tag="catalogue")
 def publisher(key: str):
-    found = directory.current().publisher(key)
+    found = listings.publisher(key)
     if found is None:
         raise Problem(404, f"No publisher {key!r}")
     datasets = [{"name": s.name, "title": pick(s.title, lang()), "modified": s.modified,
                  "links": {"self": url_for("rest.datasets.dataset", name=s.name, _external=True)}}
-                for s in found.datasets]
+                for s in deps.store().summaries(0, found.count, publisher=found.slug)]
     return jsonify({**_publisher(found), "datasets": datasets})
 
 
@@ -57,9 +58,22 @@ def publisher(key: str):
 @documented("Themes in use and how many datasets each has", obj(("data",), data=array(THEME)),
             tag="catalogue")
 def themes():
-    counts = directory.current().themes.most_common()
+    counts = listings.themes()
     return jsonify({"data": [{"iri": iri, "key": name_for(iri), "label": label(iri), "dataset_count": n}
                              for iri, n in counts]})
+
+
+@bp.get("/most-viewed")
+@documented("The most viewed datasets (page views of their portal pages, counted in batches)",
+            obj(("data",), data=array(VIEWED)),
+            (Param("limit", "How many (at most 100)", {"type": "integer", "minimum": 1, "maximum": 100}),),
+            tag="catalogue")
+def most_viewed():
+    limit = max(1, min(request.args.get("limit", 10, type=int) or 10, 100))
+    return jsonify({"data": [
+        {"name": s.name, "title": pick(s.title, lang()), "views": s.views, "modified": s.modified,
+         "links": {"self": url_for("rest.datasets.dataset", name=s.name, _external=True)}}
+        for s in deps.store().most_viewed(limit)]})
 
 
 @bp.get("/vocabularies")
@@ -91,10 +105,10 @@ def stats():
                     "by_format": buckets["format"]})
 
 
-def _publisher(found: directory.Publisher) -> dict[str, Any]:
+def _publisher(found: PublisherCount) -> dict[str, Any]:
     agent = found.agent
     return {"key": found.slug, "iri": agent.iri, "name": pick(agent.name, lang()) or found.slug,
-            "dataset_count": len(found.datasets),
+            "dataset_count": found.count,
             "links": {"self": url_for("rest.catalogue.publisher", key=found.slug, _external=True),
                       "html": url_for("browse.publisher", slug=found.slug, _external=True)}}
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
@@ -18,6 +21,8 @@ from search.filters import FacetValue
 from search.query import Hit
 
 bp = Blueprint("datasets", __name__)
+PLACEHOLDER = "__kaifang_name__"
+PATH_SAFE = "!$&'()*+,/:;=@"  # what werkzeug's default converter leaves unquoted in a path segment
 TEXT = {"type": "string"}
 LINKS = obj(("self",), self=TEXT, html=TEXT)
 SUMMARY = obj(("iri", "title"), name=nullable(TEXT), iri=TEXT, title=TEXT, description=TEXT,
@@ -40,9 +45,13 @@ LANG = Param("lang", "Language of titles and labels (zh or en)", {"type": "strin
 def search():
     params = search_params(request.args, lang())
     result = deps.search().search(params)
-    return jsonify({"data": [summary(h) for h in result.hits], "total": result.total,
-                    "facets": {name: [facet(v) for v in values] for name, values in result.facets.items()},
-                    "links": paging_links(result, params, external=True)})
+    links = _link_maker()
+    body = {"data": [summary(h, links) for h in result.hits], "total": result.total,
+            "facets": {name: [facet(v) for v in values] for name, values in result.facets.items()},
+            "links": paging_links(result, params, external=True)}
+    # Serialised once, as UTF-8 and unsorted: the portal's hottest answer (jsonify sorts every key and
+    # escapes each Chinese character as \uXXXX, twice the bytes).
+    return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")), mimetype="application/json")
 
 
 @bp.get("/datasets/<name>")
@@ -83,14 +92,14 @@ def suggest():
 
 
 # -- shapes -----------------------------------------------------------------------------------------------
-def summary(hit: Hit) -> dict[str, Any]:
+def summary(hit: Hit, links: Callable[[str], dict[str, str]] | None = None) -> dict[str, Any]:
     source = hit.source
     publisher = pick(source.get("display", {}).get("publisher"), lang())
     return {"name": hit.name, "iri": hit.iri, "title": hit.title, "description": hit.description,
             "publisher": publisher, "formats": source.get("formats", []), "themes": source.get("themes", []),
             "modified": source.get("modified"),
             "highlights": {k: list(dict.fromkeys(v)) for k, v in hit.highlights.items()},
-            "links": _links(hit.name) if hit.name else {"self": None}}
+            "links": (links or _links)(hit.name) if hit.name else {"self": None}}
 
 
 def facet(value: FacetValue) -> dict[str, Any]:
@@ -99,6 +108,19 @@ def facet(value: FacetValue) -> dict[str, Any]:
 
 def distribution(dist: Distribution) -> dict[str, Any]:
     return {**dist.__dict__, "format_name": format_name(dist) or None, "media_type_name": media_type(dist)}
+
+
+def _link_maker() -> Callable[[str], dict[str, str]]:
+    """`_links` for a whole page of hits: url_for runs once, each hit only quotes its name like the route's
+    converter does (two url_for per hit were a fifth of the portal's time per search)."""
+    api, html = (url_for(endpoint, name=PLACEHOLDER, _external=True)
+                 for endpoint in ("rest.datasets.dataset", "dataset.show"))
+
+    def links(name: str) -> dict[str, str]:
+        quoted = quote(name, safe=PATH_SAFE)
+        return {"self": api.replace(PLACEHOLDER, quoted), "html": html.replace(PLACEHOLDER, quoted)}
+
+    return links
 
 
 def _links(name: str) -> dict[str, str]:

@@ -20,7 +20,7 @@ from portal.api.errors import ActionError, ValidationError
 from portal.api.openapi import Operation, Param, array, document, obj
 from portal.api.params import MAX_LIMIT, integer
 from portal.i18n import lang
-from portal.web import deps, directory
+from portal.web import deps, listings
 from search.filters import FacetValue
 from search.query import MAX_SIZE, MAX_WINDOW, Hit, InvalidSearch, SearchParams, SearchUnavailable
 
@@ -106,11 +106,11 @@ def _modified(fq: str) -> tuple[str, tuple[str | None, str | None] | None]:
 def _facet_value(field: str, value: str) -> str:
     """CKAN names -> the values Kaifang indexes (publisher keys, theme IRIs, upper-case formats)."""
     if field == "organization":
-        found = directory.current().publisher(value)
+        found = listings.publisher(value)
         agent = found.agent if found else None
         return (agent.iri or next(iter(agent.name.values()), value)) if agent else value
     if field == "groups":
-        return next((iri for iri in directory.current().themes if value in (iri, name_for(iri))), value)
+        return next((iri for iri, _n in listings.themes() if value in (iri, name_for(iri))), value)
     return value.upper() if field == "res_format" else value
 
 
@@ -170,10 +170,9 @@ def _items(field: str, values: list[FacetValue], limit: int | None) -> list[dict
 def _ckan_names(field: str) -> dict[str, str]:
     """Indexed value -> CKAN name, for organizations (slugs) and groups (theme slugs)."""
     if field == "organization":
-        publishers = directory.current().publishers.values()
-        return {p.agent.iri or next(iter(p.agent.name.values()), ""): p.slug for p in publishers}
+        return {p.agent.iri or next(iter(p.agent.name.values()), ""): p.slug for p in listings.publishers()}
     if field == "groups":
-        return {iri: name_for(iri) for iri in directory.current().themes}
+        return {iri: name_for(iri) for iri, _n in listings.themes()}
     return {}
 
 

@@ -144,8 +144,8 @@ def purge(user: accounts.UserRow, stored: StoredDataset) -> None:
 
 
 def forget_directory() -> None:
-    """This process's listings show a write at once (other processes within directory.TTL_SECONDS)."""
-    current_app.extensions["kaifang"].pop("directory", None)
+    """This process's listings show a write at once (other processes within listings.TTL_SECONDS)."""
+    current_app.extensions["kaifang"].pop("listings", None)
 
 
 def auth_actor(user: accounts.UserRow) -> audit.Actor:

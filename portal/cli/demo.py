@@ -19,6 +19,7 @@ from harvesters.http import GuardedClient
 from harvesters.source import SourceConfig
 from portal.config import ROOT
 from search.client import connect
+from search.documents import is_current
 from search.indexer import Indexer
 from search.query import SearchUnavailable
 
@@ -78,7 +79,9 @@ def _harvest(store: CatalogStore, source: dict[str, Any], validator: Validator) 
 def _index(store: CatalogStore, settings) -> None:
     indexer = Indexer(connect(settings.elasticsearch_url), settings.index_prefix)
     try:
-        indexer.ensure_index()
+        if not is_current(indexer.ensure_index()):
+            click.echo("the index has an older mapping: rebuilding it")
+            indexer.reindex(store)
         click.echo(f"indexed {indexer.drain_outbox(store)} changes")
     except SearchUnavailable as exc:
         click.echo(f"not indexed ({exc}); run `kaifang search drain` when Elasticsearch is up", err=True)

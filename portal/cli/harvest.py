@@ -118,6 +118,7 @@ def report_cmd(settings, job: int, as_json: bool) -> None:
             click.echo(f"    [{error['stage']}] {error['message']}")
             if error.get("snippet"):
                 click.echo("      " + error["snippet"][:300].replace("\n", "\n      "))
+    _print_outcomes(report["outcomes"])
     if report["findings"]:
         click.echo("validation findings (datasets affected, by rule):")
         for rule in report["findings"]:
@@ -169,6 +170,18 @@ def _counts(counts: dict[str, int]) -> str:
 
 def _when(moment) -> str:  # noqa: ANN001
     return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+
+
+def _print_outcomes(outcomes: list[dict]) -> None:
+    """A dry run's per-record outcomes (what a real run would add, update or withdraw, and its errors)."""
+    if outcomes:
+        click.echo(f"records (first {len(outcomes)}):")
+    for o in outcomes:
+        click.echo(f"  {o['outcome']:10s} {o['remote_id']}" + (f"  {o['title']}" if o.get("title") else ""))
+        if o.get("error"):
+            click.echo(f"    [{o['error']['stage']}] {o['error']['message']}")
+            if o["error"].get("snippet"):
+                click.echo("      " + o["error"]["snippet"][:300].replace("\n", "\n      "))
 
 
 def _print_summary(report: JobReport) -> None:

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, render_template, request
 from catalog.model import pick
 from catalog.views.ckan import publisher_slug
 from portal.i18n import label, lang
-from portal.web import directory
+from portal.web import deps, listings
 
 bp = Blueprint("browse", __name__)
 PER_PAGE = 50
@@ -18,27 +18,24 @@ bp.add_app_template_global(publisher_slug)
 
 @bp.get("/publishers")
 def publishers():
-    found = directory.current().publishers.values()
-    ordered = sorted(found, key=lambda p: pick(p.agent.name, lang()).casefold())
+    ordered = sorted(listings.publishers(), key=lambda p: pick(p.agent.name, lang()).casefold())
     return render_template("publishers.html", publishers=ordered)
 
 
 @bp.get("/publishers/<slug>")
 def publisher(slug: str):
-    found = directory.current().publishers.get(slug)
+    found = next(iter(deps.store().publisher_counts(slug)), None)
     if found is None:
         abort(404)
-    pages = max(1, math.ceil(len(found.datasets) / PER_PAGE))
+    pages = max(1, math.ceil(found.count / PER_PAGE))
     page = request.args.get("page", 1, type=int)
     if not 1 <= page <= pages:
         abort(404)
-    ordered = sorted(found.datasets, key=lambda s: s.modified or "", reverse=True)
-    shown = ordered[(page - 1) * PER_PAGE: page * PER_PAGE]
+    shown = deps.store().summaries((page - 1) * PER_PAGE, PER_PAGE, publisher=slug)
     return render_template("publisher.html", publisher=found, datasets=shown, page=page, pages=pages)
 
 
 @bp.get("/themes")
 def themes():
-    counts = directory.current().themes
-    ordered = sorted(counts.items(), key=lambda item: (-item[1], label(item[0])))
+    ordered = sorted(listings.themes(), key=lambda item: (-item[1], label(item[0])))
     return render_template("themes.html", themes=ordered)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, url_for
+import threading
+import time
+from collections import OrderedDict
+
+from flask import Blueprint, abort, current_app, render_template, url_for
 from shapely.geometry import mapping
 
 from catalog.rdf import serialize
@@ -12,10 +16,14 @@ from catalog.views.search_doc import location_geometry
 from portal.i18n import lang
 from portal.web import deps
 from portal.web.negotiation import EXTENSIONS, accepted_format, rdf_response, split_extension
+from portal.web.views import count_view
 from search.query import SearchUnavailable
 
 bp = Blueprint("dataset", __name__)
 SEVERITIES = ("Violation", "Warning", "Info")
+RELATED_SECONDS = 300.0
+RELATED_KEPT = 5000
+_RELATED_LOCK = threading.Lock()
 
 
 @bp.get("/dataset/<name>")
@@ -34,6 +42,7 @@ def show(name: str):
                                findings=findings_by_severity(stored), related=_related(stored.iri),
                                coverage=coverage(stored),
                                jsonld=script_json(to_schemaorg(stored, page_url, lang())))
+    count_view(stored.name)
     return response, 200, {"Vary": "Accept"}
 
 
@@ -43,11 +52,27 @@ def coverage(stored: StoredDataset) -> list[dict]:
 
 
 def _related(iri: str) -> list:
-    """More-like-this datasets; the page does not need search to work, so an outage gives none."""
+    """More-like-this datasets; the page does not need search to work, so an outage gives none.
+
+    The query is the page's largest cost (Elasticsearch's more_like_this reads the record's terms and
+    scores the catalogue), and its answer changes only with a harvest, so each process keeps answers for
+    RELATED_SECONDS (at most RELATED_KEPT of them, oldest dropped first)."""
+    cache: OrderedDict[tuple[str, str], tuple[float, list]] = current_app.extensions["kaifang"].setdefault(
+        "related", OrderedDict())
+    key, now = (iri, lang()), time.monotonic()
+    found = cache.get(key)
+    if found is not None and now - found[0] < RELATED_SECONDS:
+        return found[1]
     try:
-        return deps.search().related(iri, 5, lang())
+        hits = deps.search().related(iri, 5, lang())
     except SearchUnavailable:
         return []
+    with _RELATED_LOCK:
+        cache[key] = (now, hits)
+        cache.move_to_end(key)
+        while len(cache) > RELATED_KEPT:
+            cache.popitem(last=False)
+    return hits
 
 
 def findings_by_severity(stored: StoredDataset) -> list[tuple[str, list[dict]]]:

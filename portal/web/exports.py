@@ -19,7 +19,7 @@ from catalog.rdf import serialize
 from catalog.store import CatalogStore
 from catalog.views.datajson import stream_catalog
 from portal.i18n import lang
-from portal.web import deps, directory
+from portal.web import deps
 from portal.web.negotiation import EXTENSIONS, accepted_format, rdf_response
 
 bp = Blueprint("exports", __name__)
@@ -46,9 +46,9 @@ def _export(fmt: str, ext: str) -> Response:
     if page is not None:
         return rdf_response(serialize(_page_graph(page, ext), fmt), fmt)
     if fmt == "nt":
-        header = _description([d.iri for d in directory.current().datasets]).serialize(format="nt")
+        header = _description(deps.store().iris()).serialize(format="nt")
         return rdf_response(_stream_nt(header, deps.store()), fmt)
-    graph = deps.store().export_graph() + _description([d.iri for d in directory.current().datasets])
+    graph = deps.store().export_graph() + _description(deps.store().iris())
     return rdf_response(serialize(graph, fmt), fmt)
 
 

@@ -1,4 +1,4 @@
-"""Installing the engine: unpack Elasticsearch from Maven Central, build our analysis plugin, install it."""
+"""Installing the engine: unpack Elasticsearch from Maven Central, build our plugins, install them."""
 
 from __future__ import annotations
 
@@ -9,34 +9,40 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from search.engine.config import ES_VERSION, PLUGIN, EngineConfig, EngineError, run
+from search.engine.config import ES_VERSION, PLUGINS, EngineConfig, EngineError, run
 
 
 def install(cfg: EngineConfig) -> Path:
-    """Unpack Elasticsearch and install our plugin into it; returns the distribution directory.
+    """Unpack Elasticsearch and install each of our plugins into it; returns the distribution directory.
 
-    A marker keyed on the versions and the plugin's sources makes a second call take milliseconds.
+    A marker per plugin, keyed on the versions and the plugin's sources, makes a second call take
+    milliseconds. A plugin new to the distribution installs even while nodes run from it: they load it at
+    their next start. Replacing an installed one waits until they are stopped.
     """
-    marker = cfg.dist / ".kaifang-installed"
-    key = _install_key(cfg)
-    if marker.is_file() and marker.read_text() == key:
-        return cfg.dist
-    home = java_home(cfg)
-    if not (cfg.dist / "bin" / "elasticsearch").is_file():
-        _mvn(cfg.home, home, "dependency:unpack")
-    _mvn(cfg.home / "plugin", home, "package")
+    home = None
+    for name, folder in PLUGINS.items():
+        marker = cfg.dist / f".{name}-installed"
+        key = _install_key(cfg, folder)
+        if marker.is_file() and marker.read_text() == key:
+            continue
+        home = home or java_home(cfg)
+        if not (cfg.dist / "bin" / "elasticsearch").is_file():
+            _mvn(cfg.home, home, "dependency:unpack")
+        _install_plugin(cfg, home, name, folder)
+        marker.write_text(key)
+    return cfg.dist
+
+
+def _install_plugin(cfg: EngineConfig, home: Path, name: str, folder: str) -> None:
+    _mvn(cfg.home / folder, home, "package")
     plugin_cli = [str(cfg.dist / "bin" / "elasticsearch-plugin")]
     env = {**os.environ, "ES_JAVA_HOME": str(home)}
-    if (cfg.dist / "plugins" / PLUGIN).exists():
+    if (cfg.dist / "plugins" / name).exists():
         if pids := nodes_running_from(cfg.dist):
-            raise EngineError(
-                f"the analysis plugin changed: stop the Elasticsearch nodes {pids} to reinstall it"
-            )
-        run([*plugin_cli, "remove", PLUGIN], env=env)
-    zip_url = (cfg.home / "plugin" / "target" / f"{PLUGIN}.zip").as_uri()
+            raise EngineError(f"plugin {name} changed: stop the Elasticsearch nodes {pids} to reinstall it")
+        run([*plugin_cli, "remove", name], env=env)
+    zip_url = (cfg.home / folder / "target" / f"{name}.zip").as_uri()
     run([*plugin_cli, "install", "--batch", zip_url], env=env)
-    marker.write_text(key)
-    return cfg.dist
 
 
 def java_home(cfg: EngineConfig) -> Path:
@@ -82,10 +88,10 @@ def _mvn(project: Path, home: Path, goal: str) -> None:
     run(["mvn", "-q", "-B", goal], cwd=project, env={**os.environ, "JAVA_HOME": str(home)})
 
 
-def _install_key(cfg: EngineConfig) -> str:
+def _install_key(cfg: EngineConfig, folder: str) -> str:
     """Elasticsearch version plus a digest of everything the plugin zip is built from."""
     digest = hashlib.sha256((cfg.home / "pom.xml").read_bytes())
-    plugin = cfg.home / "plugin"
+    plugin = cfg.home / folder
     for path in sorted(plugin.rglob("*")):
         relative = path.relative_to(plugin)
         if path.is_file() and relative.parts[0] != "target":

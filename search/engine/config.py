@@ -7,14 +7,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ES_VERSION = "8.19.21"
-PLUGIN = "kaifang-analysis"
+# our plugins: name -> source folder under ENGINE_HOME (Maven project whose target/ holds {name}.zip)
+PLUGINS = {"kaifang-analysis": "plugin", "kaifang-geo": "geo-plugin"}
 ES_USER = "kaifang-es"
 ENGINE_HOME = Path(__file__).resolve().parent
 
 
 @dataclass(frozen=True)
 class EngineConfig:
-    home: Path  # search/engine: pom.xml, plugin/
+    home: Path  # search/engine: pom.xml, plugin/, geo-plugin/
     var: Path  # conf/, data/, logs/, es.pid, es.log
     port: int = 9200
     heap: str = "1g"

@@ -94,6 +94,9 @@ def portal(tmp_path_factory, es_url) -> Iterator[object]:
         org = accounts.create_org(s, "sh-data", "上海市大数据中心", ORG)
         editor = accounts.create_user(s, "editor", "editor@example.org", PASSWORD)
         accounts.set_member(s, org, editor, "editor")
+        accounts.set_member(s, org, accounts.create_user(s, "org-admin", "org-admin@example.org", PASSWORD),
+                            "admin")
+        accounts.create_user(s, "newcomer", "newcomer@example.org", PASSWORD)
     es = connect(es_url, timeout=60)
     Indexer(es, prefix).reindex(store)
     yield app
@@ -180,6 +183,7 @@ def flows(portal, server, tmp_path_factory) -> dict:
     files = portal.config["BROWSER_FILES"]
     args = {"shots": str(SHOTS), "bus": name_for(GEO_IRI), "table": name_for(TABLE_IRI),
             "user": "editor", "password": PASSWORD, "inventory": files.url("/shanghai.json"),
+            "admin": "org-admin", "newcomer": "newcomer@example.org",
             "mapping": str(MAPPING), "fixed": str(fixed), "fixed_dataset": name_for(inventory_to_dcat(
                 inventory_rows()[-1], parse_mapping(fixed.read_bytes())).node)}
     return browse("flows.mjs", server, args, SHOTS / "flows.json")

@@ -4,6 +4,7 @@
 //            box drawing and "use current map view"; a CSV distribution's preview table.
 //   editor:  signs in through the form, adds an inventory source with an uploaded mapping, dry-runs and
 //            runs it, reads the report, fixes the failing record by uploading a corrected mapping, re-runs.
+//   org admin: signs in, adds an existing user to the organisation as an editor.
 // Usage: node flows.mjs BASE_URL JSON_ARGS   (see the `flows` fixture in conftest.py for the arguments)
 import { chromium } from "playwright-core";
 
@@ -264,6 +265,23 @@ await step("editor_fix", async () => {
                     description: await page.locator("section.description").innerText(),
                     scripts: await page.locator("main script").count(), shot: await shot(page, "editor-6-fixed-dataset") };
   return { fixed, dataset, problems: page.problems };
+});
+
+// ------------------------------------------------------------------------------------------- org admin
+// An organisation's admin signs in, adds an existing user by e-mail address as an editor.
+await step("org_admin", async () => {
+  const page = await open(await browser.newContext({ viewport }));
+  await page.goto(`${base}/workspace/orgs/sh-data?lang=en`);
+  await page.fill("#username", args.admin);
+  await page.fill("#password", args.password);
+  await Promise.all([page.waitForURL(/\/workspace\/orgs\/sh-data$/), page.click("main button[type=submit]")]);
+  await page.fill("#member-user", args.newcomer);
+  await page.selectOption("#member-role", "editor");
+  await Promise.all([page.waitForNavigation(), page.click("main button:has-text('Add')")]);
+  const members = await page.locator("table.members tbody tr").evaluateAll((trs) => trs.map((tr) =>
+    [tr.cells[0].textContent.trim(), tr.cells[1].textContent.trim(), tr.querySelector("select").value]));
+  const history = await page.locator("table.history tbody tr").allInnerTexts();
+  return { url: page.url(), members, history, problems: page.problems, shot: await shot(page, "org-admin-1-added") };
 });
 
 out.favicon = favicon;

@@ -160,3 +160,12 @@ def _files(found: object) -> list[str]:
     if isinstance(found, dict):
         return [p for key, v in found.items() for p in ([v] if key == "shot" else _files(v))]
     return []
+
+
+def test_an_org_admin_adds_a_member(flows):
+    flow = step(flows, "org_admin")
+    assert flow["url"].endswith("/workspace/orgs/sh-data")
+    assert ["newcomer", "newcomer@example.org", "editor"] in flow["members"]
+    assert ["org-admin", "org-admin@example.org", "admin"] in flow["members"]
+    assert "add-member" in flow["history"][0] and "newcomer" in flow["history"][0]
+    assert flow["problems"] == []

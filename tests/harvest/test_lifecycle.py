@@ -127,7 +127,7 @@ class OneBadRecord(DcatSource):
 
     def to_dcat(self, ref: RemoteRef, raw) -> Mapped:  # noqa: ANN001
         if ref.remote_id == dataset_iri(2):
-            raise HarvestError("no title in any language", snippet=raw.serialize(format="nt")[:200])
+            raise HarvestError("no title in any language", snippet=raw.nt[:200])
         return super().to_dcat(ref, raw)
 
 

@@ -112,12 +112,17 @@ def from_guiyang(row: dict, i: int, **overrides) -> tuple[URIRef, Graph]:
     return dataset(f"https://data.guiyang.gov.cn/dataset/{i}", {"zh": row["标题"]}, **kwargs)
 
 
-def fiji_geometry() -> str:
-    """Fiji from Natural Earth: a real MultiPolygon lying on both sides of the antimeridian."""
+def country_geometry(code: str) -> str:
+    """A country's GeoJSON geometry from Natural Earth (1:110m), by ISO 3166 alpha-3 code."""
     countries = json.loads((FIXTURES / "geojson" / "natural-earth-110m" / "ne_110m_admin_0_countries.geojson")
                            .read_text(encoding="utf-8"))
-    fiji = next(f for f in countries["features"] if f["properties"]["ADM0_A3"] == "FJI")
-    return json.dumps(fiji["geometry"])
+    feature = next(f for f in countries["features"] if f["properties"]["ADM0_A3"] == code)
+    return json.dumps(feature["geometry"])
+
+
+def fiji_geometry() -> str:
+    """Fiji: a real MultiPolygon lying on both sides of the antimeridian."""
+    return country_geometry("FJI")
 
 
 def load(store: CatalogStore, records: list[tuple[URIRef, Graph]], source: str = "test") -> list[str]:

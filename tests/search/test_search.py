@@ -20,6 +20,12 @@ AIR = "https://data.sh.gov.cn/dataset/air"
 FIJI = "https://data.example.org/dataset/fiji-reefs"
 BUS_STOPS = "https://data.example.org/dataset/bus-stops"
 BUSES = "https://data.example.org/dataset/buses"
+RUSSIA = "https://data.example.org/dataset/russia-boundaries"
+ULAANBAATAR = "https://data.example.org/dataset/ulaanbaatar-air"
+BAY = "https://data.example.org/dataset/bay-soundings"
+DATELINE = "https://data.example.org/dataset/southern-ocean-drifters"
+# a U open to the north; BAY lies in its bay, inside the U's envelope but outside the U
+U_SHAPE = "POLYGON((-40 0, -30 0, -30 10, -33 10, -33 3, -37 3, -37 10, -40 10, -40 0))"
 
 
 def _catalogue() -> list:
@@ -41,6 +47,12 @@ def _catalogue() -> list:
                   formats=["JSON"], modified="2023"),
         r.dataset(FIJI, {"en": "Coral reef surveys of Fiji"}, spatial=r.fiji_geometry(),
                   modified="2021-07-01"),
+        r.dataset(RUSSIA, {"en": "Administrative boundaries of Russia"}, spatial=r.country_geometry("RUS")),
+        r.dataset(ULAANBAATAR, {"en": "Ulaanbaatar air quality"}, spatial="POINT(106.9 47.9)"),
+        r.dataset(BAY, {"en": "Bay soundings"}, spatial="POLYGON((-36 6, -34 6, -34 9, -36 9, -36 6))"),
+        # drawn across the antimeridian (west 177°E, east 178°W), the way DCAT bboxes often are
+        r.dataset(DATELINE, {"en": "Southern Ocean drifters"},
+                  spatial="POLYGON((177 -50, -178 -50, -178 -45, 177 -45, 177 -50))"),
         r.dataset("https://data.example.org/dataset/broken-geometry", {"en": "Broken geometry survey"},
                   spatial="POLYGON((0 0, 1 1, 1 0, 0 1, 0 0))", temporal=("not a date", None)),
     ]
@@ -141,6 +153,38 @@ def test_polygon_filter(service):
     across = shapely.box(175, -25, 185, -10).wkt  # drawn past 180: not valid lon/lat
     with pytest.raises(InvalidSearch):
         service.search(SearchParams(polygon=across))
+
+
+def test_bbox_across_the_antimeridian_finds_russia_by_chukotka_not_by_its_envelope(service):
+    assert iris(service.search(SearchParams(bbox=(175, 60, -170, 70)))) == [RUSSIA]
+    assert iris(service.search(SearchParams(bbox=(-179, 64, -175, 68)))) == [RUSSIA]
+    assert RUSSIA not in iris(service.search(SearchParams(bbox=(-100, 60, -90, 70))))  # Canada
+
+
+def test_an_extent_drawn_across_the_antimeridian_is_split_there(service):
+    assert iris(service.search(SearchParams(bbox=(179, -48, -179, -47)))) == [DATELINE]
+    assert iris(service.search(SearchParams(bbox=(-179.5, -48, -178.5, -47)))) == [DATELINE]
+    assert iris(service.search(SearchParams(bbox=(178, -48, 179, -47)))) == [DATELINE]
+    assert service.search(SearchParams(bbox=(0, -48, 10, -47))).total == 0  # not read as spanning the globe
+    across = "POLYGON((178 -48, -179 -48, -179 -46, 178 -46, 178 -48))"
+    assert iris(service.search(SearchParams(polygon=across))) == [DATELINE]
+
+
+def test_polygon_filter_is_exact_for_a_concave_polygon(service):
+    assert BAY in iris(service.search(SearchParams(bbox=shapely.from_wkt(U_SHAPE).bounds)))  # the envelope
+    assert service.search(SearchParams(polygon=U_SHAPE)).total == 0
+    arm = "POLYGON((-39 5, -38 5, -38 6, -39 6, -39 5))"
+    assert iris(service.search(SearchParams(polygon=arm))) == []  # nothing indexed in the arm itself
+    assert iris(service.search(SearchParams(polygon=shapely.box(-36, 8, -34, 11).wkt))) == [BAY]
+
+
+def test_polygon_filter_with_a_real_country(service):
+    china = r.country_geometry("CHN")
+    assert shapely.from_wkt("POINT(106.9 47.9)").within(shapely.box(*shape(json.loads(china)).bounds))
+    found = iris(service.search(SearchParams(polygon=china, size=100)))
+    assert AIR in found and any("guiyang" in i for i in found)
+    assert ULAANBAATAR not in found  # in China's envelope, not in China
+    assert ULAANBAATAR in iris(service.search(SearchParams(polygon=r.country_geometry("MNG"))))
 
 
 def test_temporal_and_modified_filters(service):

@@ -38,20 +38,22 @@ def test_bad_geometry_is_left_out_not_fatal():
                         Location(None, geometry="POINT(200 100)"), Location(None, geometry="{not json"),
                         Location(None, bbox=crs84)],
                temporal=[Period("never", None)])
-    assert doc["lon"] == [{"gte": 121.4, "lte": 121.4}] and doc["centroid"] == [{"lat": 31.2, "lon": 121.4}]
+    assert doc["spatial"] == [{"type": "Point", "coordinates": (121.4, 31.2)}]
+    assert doc["centroid"] == [{"lat": 31.2, "lon": 121.4}]
     assert doc["temporal"] == []
 
 
 def test_fiji_extent_stays_by_the_antimeridian():
     doc = _doc(spatial=[Location(None, geometry=r.fiji_geometry())])
-    assert all(rng["gte"] > 170 or rng["lte"] < -170 for rng in doc["lon"])
+    xs = [x for part in doc["spatial"][0]["coordinates"] for ring in part for x, _ in ring]
+    assert min(xs) > 170 and max(xs) < 190  # west longitudes +360: one shape by the antimeridian
     assert abs(doc["centroid"][0]["lon"]) > 170
     assert json.dumps(doc)  # JSON-serialisable as it goes to the engine
 
 
-def test_a_polygon_drawn_across_the_antimeridian_gives_two_ranges():
+def test_a_polygon_drawn_across_the_antimeridian_is_indexed_east_of_180():
     doc = _doc(spatial=[Location(None, geometry="POLYGON((177 -20, -178 -20, -178 -15, 177 -15, 177 -20))")])
-    assert doc["lon"] == [{"gte": 177.0, "lte": 180.0}, {"gte": -180.0, "lte": -178.0}]
+    assert doc["spatial"][0]["coordinates"][0][:2] == ((177.0, -20.0), (182.0, -20.0))
     assert doc["centroid"][0]["lon"] == 179.5
 
 

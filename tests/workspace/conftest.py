@@ -3,6 +3,7 @@ and one published dataset of the organisation `epb`, on each database backend.""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -21,6 +22,7 @@ OTHER = "https://data.example.cn/org/other"
 PASSWORD = "correct horse battery staple"
 SEEDED = "https://data.example.cn/dataset/air-quality"
 ROLES = ("anonymous", "viewer", "other_editor", "editor", "admin", "sysadmin")
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 SEED = f"""
 @prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
@@ -62,6 +64,17 @@ class Workspace:
 
     def headers(self, role: str) -> dict[str, str]:
         return {"Authorization": self.tokens[role]} if role in self.tokens else {}
+
+    def browser(self, role: str):
+        """A test client signed in as the person of `role` (none for "anonymous") and its CSRF token."""
+        client = self.client()
+        token = CSRF.search(client.get("/user/login").get_data(as_text=True)).group(1)
+        if role == "anonymous":
+            return client, token
+        form = {"username": role.replace("_", "-"), "password": PASSWORD, "csrf_token": token}
+        assert client.post("/user/login", data=form).status_code == 302
+        with client.session_transaction() as session:
+            return client, session["csrf"]
 
 
 def _people(s, ws: Workspace) -> None:

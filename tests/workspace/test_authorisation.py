@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 import pytest
 from rdflib import Graph, URIRef
 
+from catalog import accounts
 from catalog.model import pick
 from catalog.store import name_for
 from catalog.views.ckan import ckan_id
@@ -138,3 +140,97 @@ def test_json_round_trip_get_then_put(ws):
     answer = response.get_json()
     same = {k: v for k, v in answer.items() if k not in ("outcome", "warnings")}
     assert same == {k: v for k, v in got.items() if k != "links"}  # the same projection
+
+
+# -- the browser pages of organisations and members (portal/web/members.py) ----------------------------
+# Anonymous callers are sent to the login page (302); a refused change leaves everything as it was.
+def _statuses(*codes: int) -> dict[str, int]:
+    return dict(zip(ROLES, codes, strict=True))
+
+
+PAGE = _statuses(302, 200, 403, 200, 200, 200)
+BY_ADMINS = _statuses(302, 403, 403, 403, 303, 303)
+BY_SYSADMINS = _statuses(302, 403, 403, 403, 403, 303)
+
+
+class Route(NamedTuple):
+    method: str
+    path: str  # formatted with the caller's role
+    form: Callable[[object, str], dict] | None  # prepares the target, returns the form
+    expected: dict[str, int]
+    effect: Callable[[object, str], object] | None = None  # the state the route changes, read back
+    done: object = None  # that state after an allowed call; a refused call leaves it as it was
+
+
+def _person(ws, name: str, role: str | None = None) -> None:
+    with ws.store.sessions.begin() as s:
+        user = accounts.create_user(s, name, f"{name}@example.org", ws.password)
+        if role:
+            accounts.set_member(s, accounts.org_by_slug(s, "epb"), user, role)
+
+
+def _role_of(name: str) -> Callable[[object, str], str | None]:
+    def effect(ws, role: str) -> str | None:
+        with ws.store.sessions() as s:
+            return accounts.role_in(s, accounts.user_by_name(s, name.format(role=role.replace("_", "-"))),
+                                    accounts.org_by_slug(s, "epb"))
+    return effect
+
+
+def _new_person(ws, role: str) -> dict:
+    _person(ws, f"new-{role.replace('_', '-')}")
+    return {"user": f"new-{role.replace('_', '-')}@example.org", "role": "editor"}
+
+
+def _a_viewer(form: dict) -> Callable[[object, str], dict]:
+    def prepare(ws, role: str) -> dict:
+        _person(ws, f"member-{role.replace('_', '-')}", "viewer")
+        return form
+    return prepare
+
+
+def _org_exists(ws, role: str) -> bool:
+    with ws.store.sessions() as s:
+        return accounts.org_by_slug(s, f"org-{role.replace('_', '-')}") is not None
+
+
+MEMBER_CASES = {
+    "orgs_page": Route("get", "/workspace/orgs", None, {**PAGE, "other_editor": 200}),
+    "org_page": Route("get", "/workspace/orgs/epb", None, PAGE),
+    "new_org_page": Route("get", "/workspace/orgs/new", None, {**BY_SYSADMINS, "sysadmin": 200}),
+    "create_org": Route("post", "/workspace/orgs/new",
+                        lambda ws, role: {"slug": f"org-{role.replace('_', '-')}", "title": "新机构",
+                                          "publisher": f"https://data.example.cn/org/new-{role}"},
+                        BY_SYSADMINS, _org_exists, True),
+    "add_member": Route("post", "/workspace/orgs/epb/members", _new_person, BY_ADMINS,
+                        _role_of("new-{role}"), "editor"),
+    "change_role": Route("post", "/workspace/orgs/epb/members/member-{role}/role",
+                         _a_viewer({"role": "editor"}), BY_ADMINS, _role_of("member-{role}"), "editor"),
+    "remove_member": Route("post", "/workspace/orgs/epb/members/member-{role}/remove", _a_viewer({}),
+                           BY_ADMINS, _role_of("member-{role}"), None),
+    # the admin is epb's only admin, so may not leave (422); a sysadmin who is no member has nothing to leave
+    "leave": Route("post", "/workspace/orgs/epb/leave", None, _statuses(302, 303, 403, 303, 422, 403),
+                   _role_of("{role}"), None),
+}
+
+
+@pytest.mark.parametrize("route", list(MEMBER_CASES))
+def test_member_matrix(ws, route):
+    """Every organisation page tried as every kind of caller: the status, and what changed."""
+    case = MEMBER_CASES[route]
+    seen, effects, wanted = {}, {}, {}
+    for role in ROLES:
+        form = case.form(ws, role) if case.form else {}
+        before = case.effect(ws, role) if case.effect else None
+        client, token = ws.browser(role)
+        path = case.path.format(role=role.replace("_", "-"))
+        call = getattr(client, case.method)
+        response = call(path, data={**form, "csrf_token": token}) if case.method == "post" else call(path)
+        seen[role] = response.status_code
+        if response.status_code == 302:
+            assert "/user/login" in response.headers["Location"]
+        if case.effect:
+            effects[role] = case.effect(ws, role)
+            wanted[role] = case.done if response.status_code in (200, 303) else before
+    assert seen == case.expected
+    assert effects == wanted

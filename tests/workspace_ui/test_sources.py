@@ -51,6 +51,9 @@ def test_editor_adds_dry_runs_runs_and_reads_the_report(portal, http, signin, fi
     assert dry.dry_run and dry.status == "finished" and dry.added == 12 and dry.failed == 1
     with store.sessions() as s:
         assert s.scalar(select(func.count(DatasetRow.id))) == 0  # a dry run writes nothing
+    dry_page = client.get(f"/workspace/sources/sh/jobs/{dry.id}").get_data(as_text=True)
+    assert "Records in this dry run" in dry_page and "missing dataset title" in dry_page  # after rollback
+    assert "<td>added</td>" in dry_page and "<script>alert(" not in dry_page
 
     assert client.post("/workspace/sources/sh/run", data={"csrf_token": csrf}).status_code == 303
     real = finished(store, "sh", 2)[0]
