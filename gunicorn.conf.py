@@ -10,6 +10,12 @@ from __future__ import annotations
 
 import os
 
+# The application's modules are imported here, in the master, so workers are forked with them loaded:
+# starting or recycling a worker then takes milliseconds instead of ~2.7 s of imports (rdflib, pyshacl,
+# geopandas), during which its queued requests waited (p99 > 1 s in bench/portal.py). The app itself, with
+# its database and Elasticsearch connections, is still created in each worker (no preload_app).
+import portal.app  # noqa: E402, F401
+
 bind = os.environ.get("KAIFANG_BIND", "127.0.0.1:5000")
 # Processes: one per core, at most 8 (each holds rdflib, pyshacl and the app: ~200 MB). Not the usual
 # cores + 1: Elasticsearch shares the cores, and on 2 cores 3 workers served 8 concurrent searches ~12%
@@ -25,8 +31,8 @@ timeout = int(os.environ.get("KAIFANG_TIMEOUT", "60"))
 graceful_timeout = 30
 keepalive = 5  # behind a reverse proxy that reuses connections
 # Recycle workers now and then, so a slow leak in a dependency never grows without bound.
-max_requests = 2000
-max_requests_jitter = 200
+max_requests = 20000
+max_requests_jitter = 2000
 # Logs to stdout/stderr, where service managers and containers collect them.
 accesslog = "-"
 errorlog = "-"
