@@ -10,11 +10,15 @@ import json
 import zlib
 from pathlib import Path
 
+from elasticsearch import Elasticsearch
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
+from catalog import migrate
 from catalog.namespaces import DCAT, DCT, FOAF, LOCN, RDF
 from catalog.store import CatalogStore
+from search.indexer import Indexer
+from search.query import SearchService
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 CN = FIXTURES / "chinese" / "mainland-portal-metadata-cnpds"
@@ -129,3 +133,15 @@ def load(store: CatalogStore, records: list[tuple[URIRef, Graph]], source: str =
     for node, graph in records:
         store.upsert(node, graph, source=source)
     return [str(node) for node, _ in records]
+
+
+def indexed(directory: Path, es: Elasticsearch, prefix: str, records: list[tuple[URIRef, Graph]]
+            ) -> SearchService:
+    """A search service over `records`, stored in a fresh SQLite catalogue and indexed by the real Indexer."""
+    url = f"sqlite:///{directory / 'catalogue.db'}"
+    migrate.upgrade(url)
+    store = CatalogStore.from_url(url)
+    load(store, records)
+    Indexer(es, prefix).reindex(store)
+    store.engine.dispose()
+    return SearchService(es, prefix)

@@ -8,11 +8,8 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from catalog import migrate
-from catalog.store import CatalogStore
 from search.client import connect
 from search.filters import FACETS
-from search.indexer import Indexer
 from search.query import InvalidSearch, SearchParams, SearchService, SearchUnavailable
 from tests.search import records as r
 
@@ -69,13 +66,7 @@ def _kwargs(row: dict) -> dict:
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory, es, prefix) -> SearchService:
-    url = f"sqlite:///{tmp_path_factory.mktemp('search') / 'catalogue.db'}"
-    migrate.upgrade(url)
-    store = CatalogStore.from_url(url)
-    r.load(store, _catalogue())
-    Indexer(es, prefix).reindex(store)
-    store.engine.dispose()
-    return SearchService(es, prefix)
+    return r.indexed(tmp_path_factory.mktemp("search"), es, prefix, _catalogue())
 
 
 def iris(result) -> list[str]:

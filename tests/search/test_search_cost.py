@@ -8,9 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from catalog import migrate
-from catalog.store import CatalogStore
-from search.indexer import Indexer, ahead
+from search.indexer import ahead
 from search.query import SearchParams, SearchService
 from tests.search import records as r
 
@@ -26,13 +24,7 @@ def _catalogue() -> list:
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory, es, prefix) -> SearchService:
-    url = f"sqlite:///{tmp_path_factory.mktemp('cost') / 'catalogue.db'}"
-    migrate.upgrade(url)
-    store = CatalogStore.from_url(url)
-    r.load(store, _catalogue())
-    Indexer(es, prefix).reindex(store)
-    store.engine.dispose()
-    return SearchService(es, prefix)
+    return r.indexed(tmp_path_factory.mktemp("cost"), es, prefix, _catalogue())
 
 
 def _cache_hits(service: SearchService) -> int:
