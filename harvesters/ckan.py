@@ -178,7 +178,7 @@ def _core(b: RecordBuilder, pkg: dict[str, Any], fields: dict[str, Any], used: s
         if isinstance(group, dict) and clean(group.get("name")):
             found = lookup("eu-theme", group["name"]) or lookup("eu-theme", group.get("title"))
             b.add(DCAT.theme, URIRef(found.iri) if found else mint(base, "group", group["name"]))
-    _publisher(b, pkg, base, publisher)
+    _publisher(b, pkg, fields, used, base, publisher)
     _licence(b, pkg)
     b.iri(DCAT.landingPage, pkg.get("url"), field="url")
     _contact(b, pkg, fields, used)
@@ -189,11 +189,19 @@ def _core(b: RecordBuilder, pkg: dict[str, Any], fields: dict[str, Any], used: s
     b.text(DCAT.version, pkg.get("version"), None)
 
 
-def _publisher(b: RecordBuilder, pkg: dict[str, Any], base: str, fallback: str | None) -> None:
-    org = pkg.get("organization")
-    if isinstance(org, dict) and org.get("id"):
-        name = org.get("title_translated") or org.get("title") or org.get("name")
-        b.agent(name, mint(base, "organization", org["id"]))
+def _publisher(b: RecordBuilder, pkg: dict[str, Any], fields: dict[str, Any], used: set[str], base: str,
+               fallback: str | None) -> None:
+    """ckanext-dcat's `publisher_uri` extra names the publisher by its own IRI (a Kaifang or ckanext-dcat
+    portal writes it), so the agent stays the same one across portals; else the CKAN organisation gets an
+    IRI minted from the remote portal, else the source's configured publisher."""
+    org = pkg.get("organization") if isinstance(pkg.get("organization"), dict) else {}
+    org_name = org.get("title_translated") or org.get("title") or org.get("name")
+    uri = _first(fields, "publisher_uri", used)
+    if is_url(uri):
+        b.agent(_first(fields, "publisher_name", used) or org_name, URIRef(clean(uri)),
+                email=_first(fields, "publisher_email", used), homepage=_first(fields, "publisher_url", used))
+    elif org.get("id"):
+        b.agent(org_name, mint(base, "organization", org["id"]))
     elif fallback or clean(pkg.get("owner_org")):
         key = clean(pkg.get("owner_org")) or fallback
         b.agent(fallback or key, mint(base, "organization", key))

@@ -27,6 +27,11 @@ def _summary(store) -> dict[str, tuple[dict[str, str], str, int]]:
                     len(s.dataset.distributions)) for s in store.iter_datasets()}
 
 
+def _publisher_iris(store) -> dict[str, str]:
+    return {s.iri: s.dataset.publisher.iri for s in store.iter_datasets()
+            if s.dataset.publisher and s.dataset.publisher.iri}
+
+
 def _as_ckan_shows_it(summary: dict[str, tuple[dict[str, str], str, int]], store) -> dict:
     """What survives CKAN's model: an untitled record is titled with its name (CKAN's schema does that) and
     an unnamed publisher organization with the last segment of its IRI."""
@@ -47,6 +52,7 @@ def test_second_kaifang_harvests_the_first(site, server, es, store):
     a, b = _as_ckan_shows_it(_summary(site.store), site.store), _summary(store)
     assert a == b
     assert b[GEO_IRI][0] == {"zh": "公交站点位置", "en": "Bus stop locations"}
+    assert _publisher_iris(site.store) and _publisher_iris(store) == _publisher_iris(site.store)
 
     again = _harvest(store, server)
     assert again.status == "finished"

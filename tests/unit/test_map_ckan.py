@@ -113,6 +113,24 @@ def test_uri_extra_names_the_dataset():
     assert project(pkg)[0].node == URIRef("https://id.example.org/ds/1")
 
 
+def test_publisher_uri_extra_keeps_the_publishers_own_iri():
+    """ckanext-dcat's publisher_* extras (which Kaifang's CKAN API writes too) win over the organisation."""
+    pkg = result(UK / "package_show.json")
+    extras = [{"key": "publisher_uri", "value": "https://id.example.org/agency/7"},
+              {"key": "publisher_name", "value": "Agency Seven"},
+              {"key": "publisher_email", "value": "open@agency7.example.org"}]
+    d = project(pkg | {"extras": [*pkg.get("extras", []), *extras]})[1]
+    assert d.publisher.iri == "https://id.example.org/agency/7"
+    assert d.publisher.name == {"": "Agency Seven"}
+    assert d.publisher.email == "open@agency7.example.org"
+
+
+def test_without_publisher_uri_the_organisation_is_the_publisher():
+    pkg = result(UK / "package_show.json")
+    d = project(pkg)[1]
+    assert d.publisher.iri == f"{BASE}/organization/{pkg['organization']['id']}"
+
+
 def test_not_a_package_is_a_record_error():
     with pytest.raises(HarvestError, match="not a CKAN package"):
         ckan_to_dcat({"name": "no-id"}, BASE)
