@@ -168,7 +168,9 @@ def period_range(start: str | None, end: str | None) -> dict[str, str] | None:
 
 # -- geometry --------------------------------------------------------------------------------------------
 def parse_geometry(literal: str | None) -> BaseGeometry | None:
-    """A WKT (optionally with a CRS IRI in front) or GeoJSON literal in lon/lat order, if valid."""
+    """A WKT (optionally with a CRS IRI in front) or GeoJSON literal in lon/lat order. An invalid geometry
+    (a self-intersecting ring, as published footprints often have) is repaired, not dropped: dropped, its
+    dataset would vanish from map search."""
     text = (literal or "").strip()
     if not text:
         return None
@@ -176,7 +178,9 @@ def parse_geometry(literal: str | None) -> BaseGeometry | None:
         geom = shape(json.loads(text)) if text.startswith("{") else shapely.from_wkt(CRS.sub("", text))
     except (ValueError, TypeError, KeyError, AttributeError, shapely.errors.GEOSException):
         return None
-    if geom is None or geom.is_empty or not geom.is_valid:
+    if geom is not None and not geom.is_empty and not geom.is_valid:
+        geom = shapely.make_valid(geom)
+    if geom is None or geom.is_empty:
         return None
     west, south, east, north = geom.bounds
     return geom if -180 <= west <= east <= 180 and -90 <= south <= north <= 90 else None

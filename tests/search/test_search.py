@@ -20,6 +20,7 @@ BUSES = "https://data.example.org/dataset/buses"
 RUSSIA = "https://data.example.org/dataset/russia-boundaries"
 ULAANBAATAR = "https://data.example.org/dataset/ulaanbaatar-air"
 BAY = "https://data.example.org/dataset/bay-soundings"
+BROKEN = "https://data.example.org/dataset/broken-geometry"
 DATELINE = "https://data.example.org/dataset/southern-ocean-drifters"
 # a U open to the north; BAY lies in its bay, inside the U's envelope but outside the U
 U_SHAPE = "POLYGON((-40 0, -30 0, -30 10, -33 10, -33 3, -37 3, -37 10, -40 10, -40 0))"
@@ -50,7 +51,7 @@ def _catalogue() -> list:
         # drawn across the antimeridian (west 177°E, east 178°W), the way DCAT bboxes often are
         r.dataset(DATELINE, {"en": "Southern Ocean drifters"},
                   spatial="POLYGON((177 -50, -178 -50, -178 -45, 177 -45, 177 -50))"),
-        r.dataset("https://data.example.org/dataset/broken-geometry", {"en": "Broken geometry survey"},
+        r.dataset(BROKEN, {"en": "Broken geometry survey"},
                   spatial="POLYGON((0 0, 1 1, 1 0, 0 1, 0 0))", temporal=("not a date", None)),
     ]
     return out
@@ -126,7 +127,9 @@ def test_bbox_filter(service):
     shanghai = service.search(SearchParams(bbox=(121.0, 31.0, 121.5, 31.5), size=100))
     assert AIR in iris(shanghai)
     assert all("data.sh.gov.cn" in i for i in iris(shanghai))
-    assert service.search(SearchParams(bbox=(0, 0, 10, 10))).total == 0
+    assert service.search(SearchParams(bbox=(-60, -60, -50, -50))).total == 0
+    # a self-intersecting footprint is indexed repaired, so its dataset stays findable by area
+    assert iris(service.search(SearchParams(bbox=(0, 0, 10, 10)))) == [BROKEN]
 
 
 def test_bbox_across_the_antimeridian(service):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from shapely.geometry import shape
 
 from catalog.model import Agent, Dataset, Location, Period
 from catalog.views.search_doc import by_language, parse_date, period_range, quality, search_document
@@ -32,10 +33,16 @@ def _doc(**kwargs) -> dict:
     return search_document(Dataset(iri="urn:x", **kwargs), content_hash="h")
 
 
+def test_a_self_intersecting_polygon_is_repaired_not_dropped():
+    doc = _doc(spatial=[Location(None, geometry="POLYGON((0 0, 1 1, 1 0, 0 1, 0 0))")])  # a bow tie
+    repaired = shape(doc["spatial"][0])
+    assert repaired.is_valid and repaired.geom_type == "MultiPolygon"
+    assert repaired.area == pytest.approx(0.5) and repaired.bounds == (0.0, 0.0, 1.0, 1.0)
+
+
 def test_bad_geometry_is_left_out_not_fatal():
     crs84 = "<http://www.opengis.net/def/crs/OGC/1.3/CRS84> POINT(121.4 31.2)"
-    doc = _doc(spatial=[Location(None, geometry="POLYGON((0 0, 1 1, 1 0, 0 1, 0 0))"),
-                        Location(None, geometry="POINT(200 100)"), Location(None, geometry="{not json"),
+    doc = _doc(spatial=[Location(None, geometry="POINT(200 100)"), Location(None, geometry="{not json"),
                         Location(None, bbox=crs84)],
                temporal=[Period("never", None)])
     assert doc["spatial"] == [{"type": "Point", "coordinates": (121.4, 31.2)}]
