@@ -18,7 +18,6 @@ import logging
 import shutil
 import subprocess
 import threading
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,17 +25,15 @@ import pytest
 from rdflib import URIRef
 from werkzeug.serving import make_server
 
-from catalog import accounts, migrate
+from catalog import accounts
 from catalog.importer import import_file
 from catalog.store import name_for
 from harvesters.http import GuardedClient
-from harvesters.inventory import inventory_to_dcat, load_mapping, parse_mapping
-from portal import create_app
-from portal.config import load
+from harvesters.inventory import inventory_to_dcat, parse_mapping
 from search.client import connect
 from search.indexer import Indexer
 from tests.geo_portal.conftest import LOCAL, NATURAL_EARTH, FileServer, dataset_graph
-from tests.portal_search.conftest import EXAMPLES, FIXTURES, GEO_IRI, WRITTEN, shanghai_rows
+from tests.portal_search.conftest import GEO_IRI, catalogue_app, drop_indices, shanghai_rows
 from tests.workspace_ui.conftest import MAPPING, PASSWORD, SHANGHAI
 
 ROOT = Path(__file__).parents[2]
@@ -65,21 +62,8 @@ TABLE_COLUMNS = ["数据集名称", "数据提供方", "首次发布日期", "�
 @pytest.fixture(scope="package")
 def portal(tmp_path_factory, es_url) -> Iterator[object]:
     tmp = tmp_path_factory.mktemp("browser")
-    url = f"sqlite:///{tmp / 'kaifang.db'}"
-    migrate.upgrade(url)
-    prefix = f"kaifang-test-browser-{uuid.uuid4().hex[:6]}"
-    app = create_app(load({"DATABASE_URL": url, "KAIFANG_VAR": str(tmp), "SECRET_KEY": "test",
-                           "ELASTICSEARCH_URL": es_url, "KAIFANG_INDEX_PREFIX": prefix}))
+    app, store, prefix = catalogue_app(tmp, es_url, "browser")
     app.extensions["kaifang"]["http"] = GuardedClient(allow_private=LOCAL, retries=0, total_timeout=20)
-    store = app.extensions["kaifang"]["store"]
-    for relative in EXAMPLES:
-        assert import_file(store, FIXTURES / relative).ok
-    (tmp / "written.ttl").write_text(WRITTEN, encoding="utf-8")
-    assert import_file(store, tmp / "written.ttl").ok
-    mapping = load_mapping("shanghai")
-    for row in shanghai_rows():
-        mapped = inventory_to_dcat(row, mapping)
-        store.upsert(mapped.node, mapped.graph, source="shanghai")
     files = FileServer({"/countries.geojson": (NATURAL_EARTH.read_bytes(), "application/geo+json"),
                         "/transport.csv": (transport_csv().encode("utf-8"), "text/csv"),
                         "/shanghai.json": (json.dumps(inventory_rows(), ensure_ascii=False).encode(),
@@ -103,9 +87,7 @@ def portal(tmp_path_factory, es_url) -> Iterator[object]:
     files.httpd.shutdown()
     app.extensions["kaifang"]["http"].close()
     store.engine.dispose()
-    names = list(es.indices.get(index=f"{prefix}-*", expand_wildcards="all").body)
-    if names:
-        es.indices.delete(index=",".join(names), ignore_unavailable=True)
+    drop_indices(es, prefix)
 
 
 def transport_csv() -> str:

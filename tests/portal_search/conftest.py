@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from elasticsearch import Elasticsearch
+from flask import Flask
 
 from catalog import migrate
 from catalog.importer import import_file
@@ -80,12 +81,12 @@ def shanghai_rows() -> list[dict]:
     return rows[:SHANGHAI_ROWS] + [r for r in rows[SHANGHAI_ROWS:] if "公交" in r["数据集名称"]]
 
 
-@pytest.fixture(scope="package")
-def site(tmp_path_factory, es, es_url) -> Iterator[Site]:
-    tmp = tmp_path_factory.mktemp("portal-search")
+def catalogue_app(tmp: Path, es_url: str, label: str) -> tuple[Flask, CatalogStore, str]:
+    """A portal on a fresh SQLite catalogue holding the DCAT examples, the written records and the Shanghai
+    rows (not yet indexed), under an index prefix of its own; returns (app, store, prefix)."""
     url = f"sqlite:///{tmp / 'kaifang.db'}"
     migrate.upgrade(url)
-    prefix = f"kaifang-test-portal-search-{uuid.uuid4().hex[:6]}"
+    prefix = f"kaifang-test-{label}-{uuid.uuid4().hex[:6]}"
     app = create_app(load({"DATABASE_URL": url, "KAIFANG_VAR": str(tmp), "SECRET_KEY": "test",
                            "ELASTICSEARCH_URL": es_url, "KAIFANG_INDEX_PREFIX": prefix}))
     store = app.extensions["kaifang"]["store"]
@@ -97,12 +98,22 @@ def site(tmp_path_factory, es, es_url) -> Iterator[Site]:
     for row in shanghai_rows():
         mapped = inventory_to_dcat(row, mapping)
         store.upsert(mapped.node, mapped.graph, source="shanghai")
-    Indexer(es, prefix).reindex(store)
-    yield Site(app, store, prefix, name_for(GEO_IRI), name_for(HOSTILE_IRI))
-    store.engine.dispose()
+    return app, store, prefix
+
+
+def drop_indices(es: Elasticsearch, prefix: str) -> None:
     names = list(es.indices.get(index=f"{prefix}-*", expand_wildcards="all").body)
     if names:
         es.indices.delete(index=",".join(names), ignore_unavailable=True)
+
+
+@pytest.fixture(scope="package")
+def site(tmp_path_factory, es, es_url) -> Iterator[Site]:
+    app, store, prefix = catalogue_app(tmp_path_factory.mktemp("portal-search"), es_url, "portal-search")
+    Indexer(es, prefix).reindex(store)
+    yield Site(app, store, prefix, name_for(GEO_IRI), name_for(HOSTILE_IRI))
+    store.engine.dispose()
+    drop_indices(es, prefix)
 
 
 @pytest.fixture(scope="package")
