@@ -55,7 +55,7 @@ from portal.config import load as load_settings  # noqa: E402
 from search.client import connect  # noqa: E402
 from search.documents import alias_name, doc_id, index_body, new_index_name  # noqa: E402
 from search.filters import FACETS  # noqa: E402
-from search.query import SEARCH_PATH, SearchParams, SearchService  # noqa: E402
+from search.query import SEARCH_PATH, SearchParams, SearchService, today  # noqa: E402
 
 DISTRICTS = ["浦东新区", "黄浦区", "静安区", "徐汇区", "闵行区", "南明区", "云岩区", "花溪区", "观山湖区",
              "Center City", "West Philadelphia", "South Philadelphia"]
@@ -160,7 +160,8 @@ def api_request(base: str, session: requests.Session, item: tuple[str, str, str,
 
 def es_searches(service: SearchService, item: tuple[str, str, str, list[str]]) -> list[dict[str, Any]]:
     q, lang, facet, values = item
-    return service._searches(SearchParams(q=q, lang=lang, size=20, filters={facet: values} if values else {}))
+    params = SearchParams(q=q, lang=lang, size=20, filters={facet: values} if values else {})
+    return service._searches(params, None, today())
 
 
 def es_request(client, searches: list[dict[str, Any]]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import datetime
 import json
 import re
 from collections.abc import Iterator
@@ -126,18 +127,25 @@ def clean_text(text: str | None, limit: int = MAX_QUERY) -> str:
     return CONTROL.sub(" ", text or "")[:limit].strip()
 
 
-def encode_cursor(sort: str, values: list[Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps([sort, values]).encode()).decode().rstrip("=")
+def today() -> str:
+    return datetime.datetime.now(datetime.UTC).date().isoformat()
 
 
-def decode_cursor(token: str, sort: str) -> list[Any]:
+def encode_cursor(sort: str, values: list[Any], origin: str) -> str:
+    """The cursor carries the recency origin, so every page of one walk is scored alike."""
+    return base64.urlsafe_b64encode(json.dumps([sort, values, origin]).encode()).decode().rstrip("=")
+
+
+def decode_cursor(token: str, sort: str) -> tuple[list[Any], str]:
     try:
-        name, values = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        name, values, *rest = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        origin = rest[0] if rest else today()
+        datetime.date.fromisoformat(origin)
     except (ValueError, TypeError, binascii.Error) as exc:
         raise InvalidSearch("invalid paging cursor") from exc
     if name != sort or not isinstance(values, list) or len(values) != len(SORTS[sort]):
         raise InvalidSearch("paging cursor belongs to another sort order")
-    return values
+    return values, origin
 
 
 class _Refused(InvalidSearch):
@@ -170,15 +178,16 @@ class SearchService:
     def search(self, params: SearchParams) -> SearchResult:
         """One round trip: the page of hits, and the facet counts as a request Elasticsearch can cache."""
         text = clean_text(params.q)
+        after, origin = decode_cursor(params.after, params.sort) if params.after else (None, today())
         try:
-            hits, counts = self._msearch(self._searches(params))
+            hits, counts = self._msearch(self._searches(params, after, origin))
         except _Refused:
             if not text:
                 raise
             # A query the engine still refuses (too many clauses...) is retried as plain short words.
             plain = dataclasses.replace(params, q=OPERATORS.sub(" ", text)[:64])
-            hits, counts = self._msearch(self._searches(plain))
-        return self._result(hits, counts, params)
+            hits, counts = self._msearch(self._searches(plain, after, origin))
+        return self._result(hits, counts, params, origin)
 
     def related(self, iri: str, size: int = 5, lang: str = "zh") -> list[Hit]:
         """Datasets like this one (more_like_this on titles, keywords and descriptions)."""
@@ -200,10 +209,10 @@ class SearchService:
         with engine_errors("search"):
             return self.client.search(index=self.index, **body, filter_path=HITS_PATH).body
 
-    def _searches(self, params: SearchParams) -> list[dict[str, Any]]:
+    def _searches(self, params: SearchParams, after: list[Any] | None, origin: str) -> list[dict[str, Any]]:
         """The msearch body of a search: its page of hits, then its facet counts (size 0, no `now`), which
         Elasticsearch serves from its request cache until the index next changes."""
-        return [{"index": self.index}, self._body(params),
+        return [{"index": self.index}, self._body(params, after, origin),
                 {"index": self.index, "request_cache": True}, self._facets_body(params)]
 
     def _msearch(self, searches: list[dict[str, Any]]) -> tuple[dict, dict]:
@@ -213,14 +222,14 @@ class SearchService:
             _raise_for(response)
         return responses[0], responses[1]
 
-    def _body(self, params: SearchParams) -> dict[str, Any]:
+    def _body(self, params: SearchParams, after: list[Any] | None, origin: str) -> dict[str, Any]:
         """The page of hits: scored, sorted, highlighted, with the facet filters as plain filters."""
         if params.sort not in SORTS:
             raise InvalidSearch(f"sort must be one of {', '.join(SORTS)}")
         size = max(1, min(int(params.size), MAX_SIZE))
         text = clean_text(params.q)
         body: dict[str, Any] = {
-            "query": self._query(text, [*self._filters(params), *_facet_clauses(params).values()]),
+            "query": self._query(text, [*self._filters(params), *_facet_clauses(params).values()], origin),
             "sort": SORTS[params.sort], "size": size, "track_total_hits": True, "_source": SOURCE,
             "highlight": {"encoder": "html", "pre_tags": ["<mark>"], "post_tags": ["</mark>"],
                           "require_field_match": False,
@@ -229,8 +238,8 @@ class SearchService:
         }
         if text:  # only the words are marked, not a selected facet value (year 2021 in a title)
             body["highlight"]["highlight_query"] = self._text_query(text)
-        if params.after:
-            body["search_after"] = decode_cursor(params.after, params.sort)
+        if after is not None:
+            body["search_after"] = after
         else:
             page = max(1, int(params.page))
             if page * size > MAX_WINDOW:
@@ -263,8 +272,11 @@ class SearchService:
         return clauses
 
     @staticmethod
-    def _query(text: str, filters: list[dict[str, Any]]) -> dict[str, Any]:
-        """Text relevance with recency and quality as gentle multipliers (at most x1.6 together)."""
+    def _query(text: str, filters: list[dict[str, Any]], origin: str) -> dict[str, Any]:
+        """Text relevance with recency and quality as gentle multipliers (at most x1.6 together).
+
+        Recency decays from a day (`origin`), not from `now`: scores computed from a moving `now` differ
+        between two requests, and a `search_after` walk ordered by score then repeats and skips hits."""
         match: dict[str, Any] = {"match_all": {}}
         if text:
             match = SearchService._text_query(text)
@@ -272,7 +284,7 @@ class SearchService:
             "query": {"bool": {"must": [match], "filter": filters}},
             "functions": [
                 {"weight": 1},
-                {"gauss": {"modified": {"origin": "now", "scale": "730d", "offset": "30d", "decay": 0.5}},
+                {"gauss": {"modified": {"origin": origin, "scale": "730d", "offset": "30d", "decay": 0.5}},
                  "weight": 0.3},
                 {"field_value_factor": {"field": "quality", "factor": 0.3, "missing": 0}},
             ],
@@ -310,7 +322,8 @@ class SearchService:
         return aggs
 
     # -- reading the response ------------------------------------------------------------------------------
-    def _result(self, response: dict[str, Any], counts: dict[str, Any], params: SearchParams) -> SearchResult:
+    def _result(self, response: dict[str, Any], counts: dict[str, Any], params: SearchParams,
+                origin: str) -> SearchResult:
         """Keys the filter_path left out (no hits, a facet without buckets) read as empty."""
         hits = response["hits"].get("hits", [])
         size = max(1, min(int(params.size), MAX_SIZE))
@@ -318,7 +331,7 @@ class SearchService:
         facets = {name: facet.values(aggregations.get(name, {}).get("values", {}), params.lang,
                                      params.filters.get(name, []))
                   for name, facet in FACETS.items()}
-        after = encode_cursor(params.sort, hits[-1]["sort"]) if len(hits) == size else None
+        after = encode_cursor(params.sort, hits[-1]["sort"], origin) if len(hits) == size else None
         return SearchResult(response["hits"]["total"]["value"], [self._hit(h, params.lang) for h in hits],
                             facets, after, max(1, int(params.page)), size)
 
