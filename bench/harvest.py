@@ -10,8 +10,9 @@ validation (vocab/shapes/kaifang-dcat-ap.ttl, else the DCAT-AP 3.0.1 shapes), th
 (pages are skipped by digest) and an unchanged `--full` re-run (every record read, the record-level skip).
 `--fast-canonical` makes the store hash records with `catalog.canonical.canonical_nt` (now the store's
 default; kept so older trees can be compared).
-Pages are parsed, split and prepared (canonical form, hash, projection) in the dcat source type's worker
-process, validated in the validator's worker processes, written by the harvesting process: each line also
+Pages are parsed (pyoxigraph), split and prepared (canonical form, hash, projection) in the dcat source type's
+worker process, validated (Kaifang's profile: catalog.validation_fast, in the harvesting process; other
+shapes: pyshacl in the validator's worker processes) and written by the harvesting process: each line also
 gives the CPU per record of the harvesting process and of all its worker processes ("cpu main+workers"),
 the figure that decides the rate on a machine with two cores, and less disturbed by other load.
 Targets: >= 200 datasets/s cold with validation, >= 2,000/s unchanged, peak RSS < 500 MB.

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from rdflib import RDF, RDFS, BNode, Graph, Namespace, URIRef
 from rdflib.term import Node
 
-from catalog.rdf import content_hash
+from catalog.rdf import TripleIndex, content_hash
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 FOAF_PRIMARY_TOPIC = URIRef("http://xmlns.com/foaf/0.1/primaryTopic")
@@ -46,11 +46,12 @@ class Record:
 
     node: URIRef | BNode
     kind: URIRef
-    graph: Graph
+    graph: Graph  # a TripleIndex when split was given one (harvested pages: catalog.rdf.parse_index)
 
 
 def split(graph: Graph) -> tuple[list[Record], Graph]:
-    """Return the records of ``graph`` (sorted by node) and the remainder that no record owns."""
+    """Return the records of ``graph`` (sorted by node) and the remainder that no record owns. Given a
+    :class:`catalog.rdf.TripleIndex`, the records and remainder are TripleIndexes too."""
     kinds = _find_records(graph)
     skolem = _skolem_names(graph, kinds)
     if skolem:
@@ -118,6 +119,8 @@ def _describe(graph: Graph, start: Node, stops: set[Node]) -> set[Node]:
 
 
 def _subgraph(graph: Graph, subjects: Iterable[Node]) -> Graph:
+    if isinstance(graph, TripleIndex):
+        return TripleIndex.of_subjects(graph, subjects)  # type: ignore[return-value]
     out = Graph()
     for subject in subjects:
         for pred, obj in graph.predicate_objects(subject):
@@ -154,7 +157,7 @@ def _skolem_names(graph: Graph, kinds: dict[Node, URIRef]) -> dict[Node, URIRef]
 
 
 def _rename(graph: Graph, mapping: dict[Node, Node]) -> Graph:
-    out = Graph()
+    out = TripleIndex() if isinstance(graph, TripleIndex) else Graph()
     for triple in graph:
         out.add(tuple(mapping.get(term, term) for term in triple))  # type: ignore[arg-type]
     return out

@@ -7,6 +7,7 @@ outbox inside the same transaction: the index can lag, but it can never miss a c
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -15,7 +16,19 @@ from typing import Any, Literal
 
 from rdflib import Graph
 from rdflib.term import Node
-from sqlalchemy import Engine, bindparam, create_engine, delete, event, func, select, update
+from sqlalchemy import (
+    Engine,
+    Text,
+    bindparam,
+    cast,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.canonical import canonical_nt
@@ -73,6 +86,21 @@ class StoredDataset:
 
     def graph(self) -> Graph:
         return Graph().parse(data=self.graph_nt, format="nt")
+
+
+@dataclass
+class RawProjection:
+    """A record's name, status and projection as stored JSON text (not decoded): what a view that caches
+    its output by the projection needs (CKAN search results), without the graph and the report."""
+
+    id: int
+    iri: str
+    name: str
+    status: str
+    projection_json: str
+
+    def dataset(self) -> Dataset:
+        return Dataset.from_dict(json.loads(self.projection_json))
 
 
 @dataclass
@@ -165,6 +193,67 @@ class CatalogStore:
         _describe(row, dataset)
         s.add(OutboxRow(dataset_iri=str(node), op="index"))
         return outcome
+
+    def upsert_many(self, entries: list[tuple[Node, Graph | None, Prepared | None]], *, source: str | None,
+                    session: Session) -> list[tuple[Outcome, str]]:
+        """`upsert` for a batch in `session`, outcome by outcome the same, in a few statements: one lookup,
+        one executemany per table (SQLite gets no multi-row INSERT … RETURNING from the ORM, so one upsert
+        is ~4 statements a record). (outcome, content hash now stored) per entry. An IRI given twice takes
+        the one-by-one path (as `upsert` would)."""
+        prepared = [p if p is not None else prepare(node, graph) for node, graph, p in entries]  # type: ignore[arg-type]
+        iris = [str(node) for node, _, _ in entries]
+        if len(set(iris)) != len(iris):
+            return [(self.upsert(node, graph, source=source, session=session, prepared=p), p.digest)
+                    for (node, graph, _), p in zip(entries, prepared, strict=True)]
+        table, terms_table = DatasetRow.__table__, TermRow.__table__
+        columns = (table.c.id, table.c.iri, table.c.content_hash, table.c.status)
+        known = {iri: (id_, digest, status) for id_, iri, digest, status in session.execute(
+            select(*columns).where(table.c.iri.in_(iris)))}
+        outcomes: list[Outcome] = []
+        added, updated, terms, outbox = [], [], [], []
+        now = utcnow()
+        for iri, p in zip(iris, prepared, strict=True):
+            row = known.get(iri)
+            if row is not None and row[1] == p.digest and row[2] == "active":
+                outcomes.append("unchanged")
+                continue
+            dataset = p.dataset
+            ckan_id, publisher_key, described = describe_terms(iri, dataset)
+            values = {
+                "kind": dataset.kind, "title": pick(dataset.title, "zh")[:2000],
+                "publisher_iri": dataset.publisher.iri if dataset.publisher else None, "graph_nt": p.nt,
+                "content_hash": p.digest, "projection": p.projection, "status": "active",
+                "modified": dataset.modified, "updated_at": now, "withdrawn_at": None, "ckan_id": ckan_id,
+                "publisher_key": publisher_key}
+            if source is not None:
+                values["source"] = source
+            if row is None:
+                added.append({"iri": iri, "name": name_for(iri), "created_at": now, **values})
+                outcomes.append("added")
+            else:
+                updated.append({"_id": row[0], **values})
+                outcomes.append("updated")
+            terms.append((iri, described))
+            outbox.append({"dataset_iri": iri, "op": "index"})
+        with session.no_autoflush:
+            if added:
+                session.execute(insert(table), added)
+            for keys in {tuple(sorted(v)) for v in updated}:  # one statement per set of columns
+                rows = [v for v in updated if tuple(sorted(v)) == keys]
+                session.execute(update(table).where(table.c.id == bindparam("_id")), rows)
+            if terms:
+                ids = dict(session.execute(select(table.c.iri, table.c.id).where(
+                    table.c.iri.in_([iri for iri, _ in terms]))).all())
+                if updated:
+                    session.execute(delete(terms_table).where(terms_table.c.dataset_id.in_(
+                        [v["_id"] for v in updated])))
+                term_rows = [{"dataset_id": ids[iri], "kind": kind, "value": value}
+                             for iri, described in terms for kind, value in described]
+                if term_rows:
+                    session.execute(insert(terms_table), term_rows)
+            if outbox:
+                session.execute(insert(OutboxRow.__table__), [{**row, "created_at": now} for row in outbox])
+        return [(outcome, p.digest) for outcome, p in zip(outcomes, prepared, strict=True)]
 
     def withdraw(self, iri: str, session: Session | None = None) -> bool:
         """Hide a record from search and listings but keep it (and its history) in the store."""
@@ -272,6 +361,21 @@ class CatalogStore:
                 if not status or row.status == status:
                     yield _stored(row, reports.get(row.id))
             last = rows[-1].id
+
+    def raw_projections(self, iris: Iterable[str], status: str | None = "active") -> dict[str, RawProjection]:
+        """Records by IRI in one query, with their projections as JSON text (a page of search hits). The
+        status is checked here, not in SQL, for the reason `iter_datasets` gives."""
+        wanted = list(dict.fromkeys(iris))
+        if not wanted:
+            return {}
+        with self.engine.connect() as connection:  # Core, not a Session: this runs on every search
+            rows = connection.execute(self._raw_query, {"iris": wanted}).all()
+        return {iri: RawProjection(id_, iri, name, found, text if isinstance(text, str) else json.dumps(text))
+                for id_, iri, name, found, text in rows if not status or found == status}
+
+    _raw_query = (select(DatasetRow.id, DatasetRow.iri, DatasetRow.name, DatasetRow.status,
+                         cast(DatasetRow.projection, Text))
+                  .where(DatasetRow.iri.in_(bindparam("iris", expanding=True))))
 
     def page(self, offset: int, limit: int, status: str | None = "active") -> list[StoredDataset]:
         """One page in id order (for paged DCAT and CKAN listings)."""

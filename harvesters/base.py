@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rdflib import Graph
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from catalog.model import Dataset, pick
@@ -296,23 +296,34 @@ class _Harvest:
             iris = [str(item.mapped.node) for item in items if item.mapped]
             owners = dict(s.execute(select(DatasetRow.iri, DatasetRow.source).where(
                 DatasetRow.iri.in_(iris), DatasetRow.status == "active")).all()) if iris else {}
-            records = []
+            fresh: list[dict[str, Any]] = []  # harvest_records rows to insert
+            digests: dict[int, str] = {}
             with s.no_autoflush:  # one INSERT round for the batch, not a flush per record's lookup
-                for item in items:
-                    status = self._store(s, item, owners, counts)
+                statuses = [self._check(item, owners, counts) for item in items]
+                storing = [index for index, status in enumerate(statuses) if status is None]
+                entries = [(m.node, m.graph, m.prepared) for m in (items[i].mapped for i in storing) if m]
+                stored = self.store.upsert_many(entries, source=self.key, session=s) if entries else []
+                for index, (outcome, digest) in zip(storing, stored, strict=True):
+                    statuses[index], digests[index] = outcome, digest
+                    counts[outcome] += 1
+                for index, (item, status) in enumerate(zip(items, statuses, strict=True)):
                     if self.dry_run and status != "unchanged":
                         outcomes.append(_outcome(item, status))
-                    if status in ("added", "updated"):  # the validator takes a graph or its triples
-                        mapped = item.mapped
-                        changed.append((str(mapped.node), mapped.graph if mapped.graph is not None
-                                        else mapped.triples))
-                    records.append(self._record(s, known.get(item.ref.remote_id), item, status))
+                    if status in ("added", "updated"):  # the validator takes a graph or its triples, and
+                        mapped = item.mapped            # the key names the version to validate
+                        changed.append((f"{digests[index]} {mapped.node}",
+                                        mapped.graph if mapped.graph is not None else mapped.triples))
+                    values = self._record(item, status, digests.get(index))
+                    record = known.get(item.ref.remote_id)
+                    if record is None:
+                        fresh.append({"source_id": self.source_id, "remote_id": item.ref.remote_id,
+                                      "dataset_iri": None, **values})
+                    else:
+                        for key, value in values.items():
+                            setattr(record, key, value)
+                if fresh:  # one executemany (the ORM would INSERT … RETURNING row by row on SQLite)
+                    s.execute(insert(HarvestRecord.__table__), fresh)
             s.flush()
-            hashes = dict(s.execute(select(DatasetRow.iri, DatasetRow.content_hash)
-                                    .where(DatasetRow.iri.in_(iris))).all()) if iris else {}
-            for record in records:
-                record.content_hash = hashes.get(record.dataset_iri) if record.status == "ok" else None
-            changed = [(f"{hashes[iri]} {iri}", graph) for iri, graph in changed]  # the version to validate
             if self.dry_run:
                 s.rollback()
             else:
@@ -322,7 +333,8 @@ class _Harvest:
         self.report.outcomes.extend(outcomes[:OUTCOME_LIMIT - len(self.report.outcomes)])
         return changed
 
-    def _store(self, s: Session, item: _Item, owners: dict[str, str | None], counts: dict[str, int]) -> str:
+    def _check(self, item: _Item, owners: dict[str, str | None], counts: dict[str, int]) -> str | None:
+        """"error" or "duplicate" for a record that is not stored (counted and listed here), else None."""
         if item.mapped is None:
             counts["failed"] += 1
             self._remember(self.report.errors, {"remote_id": item.ref.remote_id, "errors": [item.error]})
@@ -336,23 +348,21 @@ class _Harvest:
             self._remember(self.report.duplicates, {"remote_id": item.ref.remote_id, "dataset": iri,
                                                     "owner": owner})
             return "duplicate"
-        outcome = self.store.upsert(item.mapped.node, item.mapped.graph, source=self.key, session=s,
-                                    prepared=item.mapped.prepared)
-        counts[outcome] += 1
-        return outcome
+        return None
 
-    def _record(self, s: Session, record: HarvestRecord | None, item: _Item, outcome: str) -> HarvestRecord:
-        if record is None:
-            record = HarvestRecord(source_id=self.source_id, remote_id=item.ref.remote_id)
-            s.add(record)
+    def _record(self, item: _Item, outcome: str, content_hash: str | None) -> dict[str, Any]:
+        """A record's `harvest_records` columns after this job; `content_hash` is what the store holds."""
         status = outcome if outcome in ("error", "duplicate") else "ok"
-        record.status, record.last_job_id, record.updated_at = status, self.job_id, utcnow()
-        record.errors = [item.error] if item.error else []
-        record.warnings = list(item.mapped.warnings) if item.mapped else []
-        record.remote_modified = item.ref.modified[:64] if item.ref.modified and status == "ok" else None
+        values = {
+            "status": status, "last_job_id": self.job_id, "updated_at": utcnow(),
+            "errors": [item.error] if item.error else [],
+            "warnings": list(item.mapped.warnings) if item.mapped else [],
+            "remote_modified": item.ref.modified[:64] if item.ref.modified and status == "ok" else None,
+            "content_hash": content_hash if status == "ok" else None,
+        }
         if item.mapped is not None:
-            record.dataset_iri = str(item.mapped.node)
-        return record
+            values["dataset_iri"] = str(item.mapped.node)
+        return values
 
     def _records(self, s: Session, remote_ids: list[str]) -> dict[str, HarvestRecord]:
         if not remote_ids:

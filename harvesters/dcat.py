@@ -4,7 +4,10 @@ on the older PagedCollection that ckanext-dcat publishes).
 
 Pages are parsed and split one at a time, so memory depends on the page size, not the catalogue size.
 Parsing, splitting and each record's canonical form and projection (`catalog.store.prepare`) run in a
-worker process while the lifecycle stores the previous page: the harvesting process only writes. Each
+worker process while the lifecycle stores the previous page: the harvesting process only writes. Turtle
+and N-Triples pages are parsed by pyoxigraph into rdflib terms held in a `catalog.rdf.TripleIndex` (no
+rdflib Graph: its store costs more than the parsing), which `split`, `prepare` and `next_page` read as
+they read a Graph; other formats, and pages pyoxigraph could read differently, go through rdflib. Each
 record's `Prepared` form (and its triples, for the validator) travels in its RemoteRef, so `fetch` needs no
 second request and the harvesting process never parses, splits, canonicalises or projects a graph.
 
@@ -27,7 +30,7 @@ from rdflib import Graph, Literal, URIRef
 
 from catalog.contexts import known_contexts
 from catalog.namespaces import DCT
-from catalog.rdf import RDFError, guess_format, parse
+from catalog.rdf import RDFError, TripleIndex, guess_format, parse_index
 from catalog.records import split
 from catalog.store import Prepared, prepare
 from harvesters.http import Fetched, GuardedClient
@@ -136,7 +139,7 @@ def parse_page(data: bytes, fmt: str | None, url: str, content_type: str | None,
     message when that record cannot be prepared (it then fails alone, at the map stage)."""
     try:
         fmt = fmt or guess_format(urlsplit(url).path, content_type, data)
-        graph = parse(data, format=fmt, filename=url, base=url, contexts=known_contexts())
+        graph = parse_index(data, format=fmt, filename=url, base=url, contexts=known_contexts())
     except RDFError as exc:
         raise HarvestError(str(exc), snippet=data[:500].decode("utf-8", "replace")) from exc
     records, _ = split(graph)
@@ -159,7 +162,7 @@ class _Ref(RemoteRef):
     triples: list | None = None
 
 
-def next_page(graph: Graph, base: str) -> str | None:
+def next_page(graph: Graph | TripleIndex, base: str) -> str | None:
     """The next page's URL (IRI or, as ckanext-dcat writes it, a literal), or None on the last page."""
     links = sorted(urljoin(base, str(obj).strip()) for pred in NEXT for obj in graph.objects(None, pred)
                    if isinstance(obj, URIRef | Literal) and str(obj).strip())

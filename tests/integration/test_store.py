@@ -100,3 +100,43 @@ def test_a_broken_file_changes_nothing(store):
     assert "example-bee-population-dataset-series-api.ttl" in result.error
     assert "\n" not in result.error
     assert store.count() == 0
+
+
+def test_raw_projections_read_a_page_of_records_in_one_query(store):
+    """CKAN search results: one query for many IRIs, projections as text that decodes to the stored
+    projection (JSONB text on PostgreSQL), active records only, unknown IRIs left out."""
+    from sqlalchemy import event
+
+    from catalog.views.ckan import cached_package, to_ckan
+
+    iris = import_file(store, FIXTURES / "w3c-dcat3/examples/csiro-dap-examples.ttl").iris
+    iris += import_file(store, FIXTURES / "dcat-ap/3.0.1/examples/example-bee-population.ttl").iris
+    store.withdraw(iris[0])
+    statements = []
+    event.listen(store.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    found = store.raw_projections([*iris, "https://example.org/not-stored", iris[1]])
+    assert len(statements) == 1
+    assert set(found) == set(iris[1:])
+    for iri, raw in found.items():
+        stored = store.get(iri)
+        assert (raw.id, raw.name, raw.status) == (stored.id, stored.name, "active")
+        assert raw.dataset() == stored.dataset
+        assert cached_package(raw, "en") == to_ckan(stored, "en")
+    assert set(store.raw_projections([iris[0]], status=None)) == {iris[0]}
+    assert store.raw_projections([]) == {}
+
+
+def test_cached_ckan_packages_follow_changes(store):
+    """A CKAN dict is remembered by the record's text: a changed record maps anew, an unchanged one is
+    the very same dict."""
+    from catalog.views.ckan import cached_package
+
+    iri = import_file(store, FIXTURES / "w3c-dcat3/examples/csiro-dap-examples.ttl").iris[0]
+    first = cached_package(store.raw_projections([iri])[iri], "zh")
+    assert cached_package(store.raw_projections([iri])[iri], "zh") is first
+    graph = store.get(iri).graph()
+    graph.set((URIRef(iri), DCT.title, Literal("新标题", lang="zh")))
+    store.upsert(URIRef(iri), graph)
+    changed = cached_package(store.raw_projections([iri])[iri], "zh")
+    assert changed["title"] == "新标题" and first["title"] != "新标题"
+    assert cached_package(store.raw_projections([iri])[iri], "en") is not changed  # per language
