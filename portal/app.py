@@ -6,7 +6,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from catalog.store import CatalogStore
-from portal import auth, config, i18n, security
+from portal import auth, config, html, i18n, security
 from portal.api import ckan, rest
 from portal.ogc import GEO_MODULES
 from portal.web import (
@@ -42,6 +42,7 @@ def create_app(settings: config.Settings | None = None) -> Flask:
                                 x_proto=settings.trusted_proxies, x_host=settings.trusted_proxies)
     i18n.init_app(app)
     security.init_app(app)
+    html.init_app(app)
     auth.init_app(app)
     app.jinja_env.globals["site_name"] = settings.site_name
     caching.init_app(app)

@@ -7,9 +7,15 @@ and templates mark it with its own language tag so screen readers pronounce it c
 
 from __future__ import annotations
 
+from functools import lru_cache
+from typing import Any
+
 from babel.support import NullTranslations
 from flask import Flask, Response, has_request_context, request
 from flask_babel import Babel, get_locale, get_translations
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from catalog.model import LangText, pick
 from vocab.loader import label_for
@@ -27,13 +33,23 @@ def select_locale() -> str:
 
 
 def lang() -> str:
-    return str(get_locale() or LOCALES[0])
+    """The reader's language, "zh" or "en". A page asks dozens of times and Flask-Babel's get_locale()
+    walks several context proxies and `str(Locale)` each time (~10 µs), so a request keeps the answer."""
+    if not has_request_context():
+        return str(get_locale() or LOCALES[0])
+    found = getattr(request, "_kaifang_lang", None)
+    if found is None:
+        found = str(get_locale() or LOCALES[0])
+        request._kaifang_lang = found  # type: ignore[attr-defined]
+    return found
 
 
 def choose(text: LangText | None) -> tuple[str, str]:
     """(language tag, text) of the best value for the reader; the tag is "" when the value is untagged."""
+    if not text:
+        return "", ""
     value = pick(text, lang())
-    tag = next((key for key, candidate in (text or {}).items() if candidate == value), "")
+    tag = next((key for key, candidate in text.items() if candidate == value), "")
     return tag, value
 
 
@@ -41,7 +57,14 @@ def label(iri: str | None) -> str:
     """Human label of a vocabulary concept, else the IRI's last segment, else the IRI."""
     if not iri:
         return ""
-    return label_for(iri, lang()) or iri.rstrip("/#").replace("#", "/").rsplit("/", 1)[-1] or iri
+    return _label(iri, lang())
+
+
+@lru_cache(maxsize=8192)
+def _label(iri: str, language: str) -> str:
+    """Vocabularies are loaded once per process and never change in it, so labels are kept (a dataset page
+    asks for ~20: formats, licences, themes and the path of each SHACL finding)."""
+    return label_for(iri, language) or iri.rstrip("/#").replace("#", "/").rsplit("/", 1)[-1] or iri
 
 
 def _remember(response: Response) -> Response:
@@ -65,12 +88,25 @@ def _translations() -> NullTranslations:
     return found
 
 
+@pass_context
+def _gettext(context: Context, message: str, **variables: Any) -> str:
+    """Jinja's newstyle `_()`/`gettext()` with the same result, in one call instead of three: Jinja's own
+    goes through an alias that looks `gettext` up in the context and calls it through `Context.call`, and
+    formats even a message with no variables (~13 µs a call; a dataset page makes ~40). As there: the
+    translation is Markup under autoescaping, so variables are escaped, and `%` always formats (`%%`)."""
+    text = _translations().ugettext(message)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704 - a translation from our own catalogue, as in Jinja's newstyle
+    return text % variables if variables or "%" in text else text
+
+
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         lambda message: _translations().ugettext(message),
         lambda singular, plural, n: _translations().ungettext(singular, plural, n),
         newstyle=True)
+    app.jinja_env.globals.update(_=_gettext, gettext=_gettext)
     app.after_request(_remember)
     app.jinja_env.globals.update(get_locale=get_locale, lang=lang, choose=choose, locales=LOCALES,
                                  html_lang=lambda: HTML_LANG.get(lang(), lang()))

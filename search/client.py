@@ -2,14 +2,52 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import orjson
 from elasticsearch import Elasticsearch
 from elasticsearch import exceptions as es_errors
+from elasticsearch.serializer import JsonSerializer, NdjsonSerializer
+
+
+class _Orjson:
+    """orjson for the bodies Kaifang sends and the answers it reads: a search's body and answer take a
+    fifth of the CPU the standard library's json needs. Whatever orjson refuses (a lone surrogate in a
+    string, an integer beyond 64 bits) goes through the standard library exactly as before. One difference
+    remains: orjson reads an integer beyond 64 bits as a float (no field of Kaifang's is an unsigned_long,
+    the only kind of value Elasticsearch could answer with one)."""
+
+    def json_dumps(self, data: Any) -> bytes:
+        try:
+            return orjson.dumps(data, default=self.default, option=orjson.OPT_NON_STR_KEYS)  # type: ignore[attr-defined]
+        except TypeError:  # orjson.JSONEncodeError
+            return json.dumps(data, default=self.default, ensure_ascii=False,  # type: ignore[attr-defined]
+                              separators=(",", ":")).encode("utf-8", "surrogatepass")
+
+    def json_loads(self, data: bytes) -> Any:
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            return json.loads(data)
+
+
+class OrjsonSerializer(_Orjson, JsonSerializer):
+    pass
+
+
+class OrjsonNdjsonSerializer(_Orjson, NdjsonSerializer):
+    pass
+
+
+JSON = OrjsonSerializer()
+NDJSON = OrjsonNdjsonSerializer()
+SERIALIZERS = {JSON.mimetype: JSON, NDJSON.mimetype: NDJSON}
 
 
 def connect(url: str, *, timeout: float = 10.0) -> Elasticsearch:
-    return Elasticsearch(url, request_timeout=timeout, retry_on_timeout=False, max_retries=1)
+    return Elasticsearch(url, request_timeout=timeout, retry_on_timeout=False, max_retries=1,
+                         serializers=SERIALIZERS)
 
 
 def health(client: Elasticsearch) -> dict[str, Any]:

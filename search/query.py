@@ -13,6 +13,7 @@ import dataclasses
 import datetime
 import json
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from elasticsearch import ApiError, Elasticsearch, TransportError
 
 from catalog.model import pick
 from search import suggest as suggestions
+from search.client import NDJSON
 from search.documents import alias_name, doc_id
 from search.expand import expand
 from search.filters import FACETS, FacetValue
@@ -31,6 +33,7 @@ from search.filters.geo import bbox_clause, polygon_clause
 MAX_QUERY = 256
 MAX_SIZE = 100
 MAX_WINDOW = 10_000  # from + size beyond this needs the `after` cursor
+BODY_CACHE = 1024  # serialised msearch bodies a service keeps (a few KB each)
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 OPERATORS = re.compile(r"[\"'+\-|*()~\\]+")
 FIELDS = [
@@ -57,6 +60,8 @@ SORTS = {
 }
 SOURCE = ["iri", "name", "display", "formats", "modified", "issued", "publisher.key", "themes", "kind",
           "licence", "access_rights", "quality", "spatial"]
+# What a list of links to hits needs (`_hit`'s iri, name, title and description).
+RELATED_SOURCE = ["iri", "name", "display.title", "display.description"]
 # Only what `_result` and `_hit` read: Elasticsearch writes, and the portal parses, a third of the bytes.
 HITS_PATH = ["hits.total.value", "hits.hits._source", "hits.hits._score", "hits.hits.sort",
              "hits.hits.highlight"]
@@ -174,30 +179,40 @@ class SearchService:
     def __init__(self, client: Elasticsearch, prefix: str) -> None:
         self.client = client
         self.index = alias_name(prefix)
+        # The msearch body of a search, serialised, by everything that shapes it: popular searches repeat,
+        # and building and serialising the body was a tenth of the portal's own CPU per search. Bodies
+        # depend on this module's constants, read when a body is first built (tests/relevance/experiments.py
+        # changes them, with a new service for each variant).
+        self._bodies: dict[tuple[Any, ...], bytes] = {}
+        self._bodies_lock = threading.Lock()
 
     def search(self, params: SearchParams) -> SearchResult:
         """One round trip: the page of hits, and the facet counts as a request Elasticsearch can cache."""
         text = clean_text(params.q)
         after, origin = decode_cursor(params.after, params.sort) if params.after else (None, today())
         try:
-            hits, counts = self._msearch(self._searches(params, after, origin))
+            hits, counts = self._msearch(self._encoded(params, after, origin))
         except _Refused:
             if not text:
                 raise
             # A query the engine still refuses (too many clauses...) is retried as plain short words.
             plain = dataclasses.replace(params, q=OPERATORS.sub(" ", text)[:64])
-            hits, counts = self._msearch(self._searches(plain, after, origin))
+            hits, counts = self._msearch(self._encoded(plain, after, origin))
         return self._result(hits, counts, params, origin)
 
-    def related(self, iri: str, size: int = 5, lang: str = "zh") -> list[Hit]:
-        """Datasets like this one (more_like_this on titles, keywords and descriptions)."""
+    def related(self, iri: str, size: int = 5, lang: str = "zh",
+                source: list[str] | None = None) -> list[Hit]:
+        """Datasets like this one (more_like_this on titles, keywords and descriptions), never itself.
+
+        `source` narrows the fields each hit brings back (default: all a search result has); a list of links
+        needs only RELATED_SOURCE, a tenth of the bytes (`spatial` alone can be a large GeoJSON)."""
         like = {"more_like_this": {
             "fields": ["title.zh", "title.zh.words", "title.en", "title.any", "keywords.text",
                        "description.zh", "description.en"],
             "like": [{"_index": self.index, "_id": doc_id(iri)}],
             "min_term_freq": 1, "min_doc_freq": 1, "max_query_terms": 30,
         }}
-        body = {"query": like, "size": max(1, min(size, MAX_SIZE)), "_source": SOURCE}
+        body = {"query": like, "size": max(1, min(size, MAX_SIZE)), "_source": source or SOURCE}
         return [self._hit(h, lang) for h in self._run(body).get("hits", {}).get("hits", [])]
 
     def suggest(self, prefix: str, lang: str = "zh", size: int = 10) -> list[str]:
@@ -215,7 +230,22 @@ class SearchService:
         return [{"index": self.index}, self._body(params, after, origin),
                 {"index": self.index, "request_cache": True}, self._facets_body(params)]
 
-    def _msearch(self, searches: list[dict[str, Any]]) -> tuple[dict, dict]:
+    def _encoded(self, params: SearchParams, after: list[Any] | None, origin: str) -> bytes:
+        """`_searches` as the ndjson the client sends, built once for each distinct search (at most
+        BODY_CACHE kept, the oldest dropped first)."""
+        key = (params.q, tuple((name, tuple(values)) for name, values in sorted(params.filters.items())),
+               params.bbox, params.polygon, params.temporal, params.modified, params.sort, params.size,
+               params.page, params.after, origin)
+        found = self._bodies.get(key)
+        if found is None:
+            found = NDJSON.dumps(self._searches(params, after, origin))
+            with self._bodies_lock:
+                while len(self._bodies) >= BODY_CACHE:
+                    self._bodies.pop(next(iter(self._bodies)))
+                self._bodies[key] = found
+        return found
+
+    def _msearch(self, searches: list[dict[str, Any]] | bytes) -> tuple[dict, dict]:
         with engine_errors("search"):
             responses = self.client.msearch(searches=searches, filter_path=SEARCH_PATH).body["responses"]
         for response in responses:

@@ -11,18 +11,25 @@ from __future__ import annotations
 
 import json
 import uuid
+from functools import lru_cache
 from typing import Any
 
 from catalog.model import Agent, Dataset, Distribution, pick
-from catalog.store import StoredDataset, name_for
+from catalog.store import RawProjection, StoredDataset, name_for
 from vocab.loader import label_for, vocabulary
 
 KAIFANG_NS = uuid.uuid5(uuid.NAMESPACE_URL, "https://kaifang.invalid/ckan-ids")
 IANA = ("http://www.iana.org/assignments/media-types/", "https://www.iana.org/assignments/media-types/")
 
 
+# A page of search results asks for the same ids and slugs over and over (tags, groups, publishers): both
+# are pure functions of a string, remembered for a bounded number of strings.
+@lru_cache(maxsize=16_384)
 def ckan_id(iri: str) -> str:
     return str(uuid.uuid5(KAIFANG_NS, iri))
+
+
+_slug = lru_cache(maxsize=4_096)(name_for)
 
 
 def local_name(iri: str) -> str:
@@ -60,7 +67,7 @@ def timestamp(value: str | None) -> str | None:
 
 
 def publisher_slug(agent: Agent) -> str:
-    return name_for(agent.iri or "urn:kaifang:agent:" + pick(agent.name, "en"))
+    return _slug(agent.iri or "urn:kaifang:agent:" + pick(agent.name, "en"))
 
 
 def organization(agent: Agent, lang: str = "zh", created: str | None = None) -> dict[str, Any]:
@@ -75,7 +82,7 @@ def organization(agent: Agent, lang: str = "zh", created: str | None = None) -> 
 
 def group(theme: str, lang: str = "zh") -> dict[str, Any]:
     title = label_for(theme, lang) or local_name(theme)
-    return {"id": ckan_id(theme), "name": name_for(theme), "title": title, "display_name": title,
+    return {"id": ckan_id(theme), "name": _slug(theme), "title": title, "display_name": title,
             "description": "", "image_display_url": "", "type": "group", "is_organization": False,
             "state": "active", "extras": [{"key": "uri", "value": theme}]}
 
@@ -95,19 +102,46 @@ def tag(name: str) -> dict[str, Any]:
 
 
 def to_ckan(stored: StoredDataset, lang: str = "zh") -> dict[str, Any]:
-    d = stored.dataset
-    pid = ckan_id(stored.iri)
+    return package(stored.iri, stored.name, stored.status, stored.dataset, lang)
+
+
+def cached_package(raw: RawProjection, lang: str = "zh") -> Package:
+    """`to_ckan` of a record read by `CatalogStore.raw_projections`, remembered by everything it depends
+    on (IRI, name, status, the projection's text, language), so an unchanged record is neither decoded
+    nor mapped again; any change to the record is a different key. The dict is shared: do not modify it."""
+    return _cached_package(raw.iri, raw.name, raw.status, raw.projection_json, lang)
+
+
+class Package(dict):
+    """A package dict that also carries its compact JSON text (`json`), so a response listing many can
+    splice the texts instead of encoding every dict again (portal/api/ckan.py)."""
+
+    __slots__ = ("json",)
+
+    def __init__(self, value: dict[str, Any]) -> None:
+        super().__init__(value)
+        self.json = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+@lru_cache(maxsize=2_048)  # ~4 KB of JSON a package: some 20-30 MB of objects per process at most
+def _cached_package(iri: str, name: str, status: str, projection_json: str, lang: str) -> Package:
+    return Package(package(iri, name, status, Dataset.from_dict(json.loads(projection_json)), lang))
+
+
+def package(iri: str, name: str, status: str, d: Dataset, lang: str = "zh") -> dict[str, Any]:
+    """The CKAN package dict of a record."""
+    pid = ckan_id(iri)
     org = organization(d.publisher, lang, d.issued or d.modified) if d.publisher else None
     keywords = tags(d, lang)
-    resources = [_resource(dist, i, pid, stored.iri, lang) for i, dist in enumerate(d.distributions)]
+    resources = [_resource(dist, i, pid, iri, lang) for i, dist in enumerate(d.distributions)]
     return {
         # CKAN never has an empty title (its schema fills it with the name); CKAN clients rely on that.
-        "id": pid, "name": stored.name, "title": pick(d.title, lang) or stored.name,
+        "id": pid, "name": name, "title": pick(d.title, lang) or name,
         "notes": pick(d.description, lang),
         # ckanext-fluent's fields: every language of the text, not just the reader's.
         "title_translated": d.title, "notes_translated": d.description,
         "url": d.landing_page[0] if d.landing_page else None, "version": d.version,
-        "state": "active" if stored.status == "active" else "deleted", "type": "dataset", "private": False,
+        "state": "active" if status == "active" else "deleted", "type": "dataset", "private": False,
         "metadata_created": timestamp(d.issued or d.modified),
         "metadata_modified": timestamp(d.modified or d.issued),
         "creator_user_id": None, "owner_org": org["id"] if org else None, "organization": org,
@@ -118,7 +152,7 @@ def to_ckan(stored: StoredDataset, lang: str = "zh") -> dict[str, Any]:
         "groups": [group(t, lang) for t in d.themes],
         "tags": [tag(k) for k in keywords], "num_tags": len(keywords),
         "resources": resources, "num_resources": len(resources),
-        "extras": _extras(d, stored.iri),
+        "extras": _extras(d, iri),
     }
 
 

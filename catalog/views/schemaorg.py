@@ -64,4 +64,5 @@ def _compact(doc: dict[str, Any]) -> dict[str, Any]:
 
 def script_json(doc: dict[str, Any]) -> str:
     """JSON text that cannot end or comment out the <script> element it is placed in."""
-    return json.dumps(doc, ensure_ascii=False, indent=1).translate(_SCRIPT_ESCAPES)
+    # Compact: with `indent`, json.dumps falls back from its C encoder to pure Python (~3x the time).
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_ESCAPES)

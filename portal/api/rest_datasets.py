@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
+import orjson
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from catalog.model import Distribution, pick
@@ -43,15 +44,16 @@ LANG = Param("lang", "Language of titles and labels (zh or en)", {"type": "strin
 @bp.get("/datasets")
 @documented("Search datasets", PAGE, SEARCH_PARAMS, problems=(400, 406, 503))
 def search():
-    params = search_params(request.args, lang())
+    language = lang()
+    params = search_params(request.args, language)
     result = deps.search().search(params)
     links = _link_maker()
-    body = {"data": [summary(h, links) for h in result.hits], "total": result.total,
+    body = {"data": [summary(h, links, language) for h in result.hits], "total": result.total,
             "facets": {name: [facet(v) for v in values] for name, values in result.facets.items()},
             "links": paging_links(result, params, external=True)}
-    # Serialised once, as UTF-8 and unsorted: the portal's hottest answer (jsonify sorts every key and
-    # escapes each Chinese character as \uXXXX, twice the bytes).
-    return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")), mimetype="application/json")
+    # Serialised once, as UTF-8 and unsorted, by orjson: the portal's hottest answer (jsonify sorts every
+    # key and escapes each Chinese character as \uXXXX, twice the bytes; json.dumps takes 5x orjson's CPU).
+    return Response(dumps(body), mimetype="application/json")
 
 
 @bp.get("/datasets/<name>")
@@ -92,14 +94,25 @@ def suggest():
 
 
 # -- shapes -----------------------------------------------------------------------------------------------
-def summary(hit: Hit, links: Callable[[str], dict[str, str]] | None = None) -> dict[str, Any]:
+def summary(hit: Hit, links: Callable[[str], dict[str, str]] | None = None,
+            language: str | None = None) -> dict[str, Any]:
     source = hit.source
-    publisher = pick(source.get("display", {}).get("publisher"), lang())
+    publisher = pick(source.get("display", {}).get("publisher"), language or lang())
     return {"name": hit.name, "iri": hit.iri, "title": hit.title, "description": hit.description,
             "publisher": publisher, "formats": source.get("formats", []), "themes": source.get("themes", []),
             "modified": source.get("modified"),
             "highlights": {k: list(dict.fromkeys(v)) for k, v in hit.highlights.items()},
             "links": (links or _links)(hit.name) if hit.name else {"self": None}}
+
+
+def dumps(body: Any) -> bytes:
+    """Compact UTF-8 JSON, as `json.dumps(ensure_ascii=False, separators=(",", ":"))` writes it. What orjson
+    refuses (a lone surrogate from a harvested text, an integer beyond 64 bits) goes through the standard
+    library with every non-ASCII character escaped, which any lone surrogate survives."""
+    try:
+        return orjson.dumps(body)
+    except TypeError:
+        return json.dumps(body, separators=(",", ":")).encode("ascii")
 
 
 def facet(value: FacetValue) -> dict[str, Any]:
@@ -113,14 +126,15 @@ def distribution(dist: Distribution) -> dict[str, Any]:
 def _link_maker() -> Callable[[str], dict[str, str]]:
     """`_links` for a whole page of hits: url_for runs once, each hit only quotes its name like the route's
     converter does (two url_for per hit were a fifth of the portal's time per search)."""
-    api, html = (url_for(endpoint, name=PLACEHOLDER, _external=True)
-                 for endpoint in ("rest.datasets.dataset", "dataset.show"))
+    api, html = (name_url(endpoint, external=True) for endpoint in ("rest.datasets.dataset", "dataset.show"))
+    return lambda name: {"self": api(name), "html": html(name)}
 
-    def links(name: str) -> dict[str, str]:
-        quoted = quote(name, safe=PATH_SAFE)
-        return {"self": api.replace(PLACEHOLDER, quoted), "html": html.replace(PLACEHOLDER, quoted)}
 
-    return links
+def name_url(endpoint: str, external: bool = False) -> Callable[[str], str]:
+    """`url_for(endpoint, name=…)` for many names: url_for runs once, each name is then quoted as werkzeug's
+    default converter quotes a path segment."""
+    template = url_for(endpoint, name=PLACEHOLDER, _external=external)
+    return lambda name: template.replace(PLACEHOLDER, quote(name, safe=PATH_SAFE))
 
 
 def _links(name: str) -> dict[str, str]:

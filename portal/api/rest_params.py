@@ -4,7 +4,8 @@ the same thing to a person and to a program. The same table documents them in th
 from __future__ import annotations
 
 import math
-from urllib.parse import urlencode
+from typing import Any
+from urllib.parse import quote_plus
 
 from flask import request
 from werkzeug.datastructures import MultiDict
@@ -14,6 +15,7 @@ from search.filters import FACETS
 from search.query import MAX_SIZE, MAX_WINDOW, SORTS, InvalidSearch, SearchParams, SearchResult
 
 DEFAULT_SIZE = 20
+_ARGS_KEY = "kaifang.encoded_args"  # request.environ: this request's query parameters, URL-encoded
 BBOX_FIELDS = ("west", "south", "east", "north")
 COORD = r"-?\d+(\.\d+)?"
 OPEN_BOX = ("-180", "-90", "180", "90")  # the edges a box from the four fields leaves out
@@ -89,15 +91,30 @@ def _integer(args: MultiDict[str, str], name: str, default: int, maximum: int | 
 
 
 def url_with(external: bool = False, **changes: str | list[str] | None) -> str:
-    """This request's URL with some parameters replaced (a list: repeated; None: removed)."""
-    args = request.args.copy()
-    for key, value in changes.items():
-        args.poplist(key)
-        if value is not None:
-            args.setlist(key, value if isinstance(value, list) else [str(value)])
-    query = urlencode(list(args.items(multi=True)))
+    """This request's URL with some parameters replaced (a list: repeated; None: removed).
+
+    The same string `urlencode` gives for the changed copy of `request.args` (a changed parameter moves to
+    the end), built from pairs encoded once per request: a search page asks for ~40 of these URLs (one per
+    facet value) and re-encoding every parameter each time was a fifth of its CPU."""
+    kept = kept_args(tuple(changes))
+    added = [f"{quote_plus(key)}={quote_plus(str(v))}" for key, value in changes.items() if value is not None
+             for v in (value if isinstance(value, list) else [value])]
+    query = "&".join([kept, *added] if kept else added)
     base = request.base_url if external else request.path
     return base + ("?" + query if query else "")
+
+
+def kept_args(dropped: tuple[str, ...]) -> str:
+    """This request's parameters except `dropped`, URL-encoded (each pair encoded once per request)."""
+    cache: dict[tuple[str, ...] | None, Any] | None = request.environ.get(_ARGS_KEY)
+    if cache is None:
+        cache = {None: [(key, f"{quote_plus(key)}={quote_plus(value)}")
+                        for key, value in request.args.items(multi=True)]}
+        request.environ[_ARGS_KEY] = cache
+    found = cache.get(dropped)
+    if found is None:
+        found = cache[dropped] = "&".join(pair for key, pair in cache[None] if key not in dropped)
+    return found
 
 
 def paging_links(result: SearchResult, params: SearchParams, external: bool = False) -> dict[str, str | None]:

@@ -13,8 +13,8 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from catalog.store import name_for
-from catalog.views.ckan import to_ckan
+from catalog.store import PublisherCount, name_for
+from catalog.views.ckan import cached_package, ckan_id
 from portal.api.actions import action
 from portal.api.errors import ActionError, ValidationError
 from portal.api.openapi import Operation, Param, array, document, obj
@@ -106,11 +106,11 @@ def _modified(fq: str) -> tuple[str, tuple[str | None, str | None] | None]:
 def _facet_value(field: str, value: str) -> str:
     """CKAN names -> the values Kaifang indexes (publisher keys, theme IRIs, upper-case formats)."""
     if field == "organization":
-        found = listings.publisher(value)
+        found = _publishers_by_key().get(value)
         agent = found.agent if found else None
         return (agent.iri or next(iter(agent.name.values()), value)) if agent else value
     if field == "groups":
-        return next((iri for iri, _n in listings.themes() if value in (iri, name_for(iri))), value)
+        return _themes_by_key().get(value, value)
     return value.upper() if field == "res_format" else value
 
 
@@ -156,8 +156,11 @@ def _window(params: SearchParams, start: int, rows: int) -> tuple[int, list[Hit]
 
 
 def _packages(hits: list[Hit]) -> list[dict[str, Any]]:
-    found = {s.iri: s for s in deps.store().iter_datasets(iris=[h.iri for h in hits])}
-    return [to_ckan(found[h.iri], lang()) for h in hits if h.iri in found]
+    """The hits' CKAN dicts: one query for all of them (projections as text), each dict remembered by
+    its record's text (catalog.views.ckan.cached_package), so popular results are not mapped again."""
+    found = deps.store().raw_projections(h.iri for h in hits)
+    language = lang()
+    return [cached_package(found[h.iri], language) for h in hits if h.iri in found]
 
 
 def _items(field: str, values: list[FacetValue], limit: int | None) -> list[dict[str, Any]]:
@@ -170,10 +173,48 @@ def _items(field: str, values: list[FacetValue], limit: int | None) -> list[dict
 def _ckan_names(field: str) -> dict[str, str]:
     """Indexed value -> CKAN name, for organizations (slugs) and groups (theme slugs)."""
     if field == "organization":
-        return {p.agent.iri or next(iter(p.agent.name.values()), ""): p.slug for p in listings.publishers()}
+        return _derived("org-names", listings.publishers(), lambda found: {
+            p.agent.iri or next(iter(p.agent.name.values()), ""): p.slug for p in found})
     if field == "groups":
-        return {iri: name_for(iri) for iri, _n in listings.themes()}
+        return _derived("group-names", listings.themes(),
+                        lambda found: {iri: name_for(iri) for iri, _n in found})
     return {}
+
+
+def _publishers_by_key() -> dict[str, PublisherCount]:
+    """Slug or CKAN organization id -> publisher (as `listings.publisher` matches them)."""
+    def build(found: list[PublisherCount]) -> dict[str, PublisherCount]:
+        keys: dict[str, PublisherCount] = {}
+        for p in found:
+            keys.setdefault(p.slug, p)
+            keys.setdefault(ckan_id(p.agent.iri or p.slug), p)
+        return keys
+    return _derived("org-keys", listings.publishers(), build)
+
+
+def _themes_by_key() -> dict[str, str]:
+    """Theme IRI or slug -> theme IRI."""
+    def build(found: list[tuple[str, int]]) -> dict[str, str]:
+        keys: dict[str, str] = {}
+        for iri, _n in found:
+            keys.setdefault(iri, iri)
+            keys.setdefault(name_for(iri), iri)
+        return keys
+    return _derived("theme-keys", listings.themes(), build)
+
+
+# Lookups derived from a listing, rebuilt only when the listing is (listings keeps each for a while and
+# replaces the object when it changes); keeping the listing itself makes the identity check safe.
+_DERIVED: dict[str, tuple[object, Any]] = {}
+
+
+def _derived(name: str, source: Any, build: Any) -> Any:
+    found = _DERIVED.get(name)
+    if found is not None and found[0] is source:
+        return found[1]
+    value = build(source)
+    _DERIVED[name] = (source, value)
+    return value
 
 
 # -- OpenAPI ----------------------------------------------------------------------------------------------

@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_plus
 
 from flask import Blueprint, current_app, render_template, request, url_for
 from markupsafe import Markup, escape
 
-from portal.api.rest_params import BBOX_FIELDS, bbox, paging_links, search_params, url_with
+from portal.api.rest_datasets import name_url
+from portal.api.rest_params import BBOX_FIELDS, bbox, kept_args, paging_links, search_params, url_with
 from portal.i18n import lang
 from portal.web import deps
 from search.filters import FACETS, FacetValue
@@ -44,9 +48,11 @@ def search_page():
         return render_template("search.html", error=str(exc), result=None, **_form()), 400
     for hit in result.hits:  # a text's analysers (zh, en, any) can each return the same fragment
         hit.highlights = {k: list(dict.fromkeys(v)) for k, v in hit.highlights.items()}
+    dataset_url = name_url("dataset.show")  # one url_for per page, not one per hit
     return render_template("search.html", error=None, result=result, params=params,
                            chips=chips(params, result), links=paging_links(result, params),
-                           pages=page_numbers(result, params), extents=extents(result), **_form())
+                           pages=page_numbers(result, params), extents=extents(result, dataset_url),
+                           dataset_url=dataset_url, **_form())
 
 
 def _form() -> dict[str, Any]:
@@ -62,7 +68,7 @@ def _form() -> dict[str, Any]:
             "box": dict(zip(BBOX_FIELDS, box, strict=True)) if box else {},
             "tile_url": getattr(settings, "tile_url", None) or "",
             "world_url": url_for("static", filename=WORLD.as_posix()) if (static / WORLD).is_file() else "",
-            "url_with": url_with, "toggle": toggle, "highlight": highlight}
+            "url_with": url_with, "toggle": Toggles(), "highlight": highlight}
 
 
 def toggle(name: str, value: FacetValue | str) -> str:
@@ -71,6 +77,33 @@ def toggle(name: str, value: FacetValue | str) -> str:
     chosen = request.args.getlist(name)
     values = [v for v in chosen if v != value] if value in chosen else [*chosen, value]
     return url_with(**{name: values, "page": None, "after": None})
+
+
+class Toggles:
+    """`toggle` for one page's facet links (up to 20 values for each of 9 facets): the URL up to the new
+    value is built once per facet, so adding a value costs one quote; the same strings as `toggle`."""
+
+    def __init__(self) -> None:
+        self.path = request.path
+        self.heads: dict[str, tuple[list[str], str]] = {}
+
+    def __call__(self, name: str, value: FacetValue | str) -> str:
+        value = value.value if isinstance(value, FacetValue) else value
+        found = self.heads.get(name)
+        if found is None:
+            chosen = request.args.getlist(name)
+            key = quote_plus(name)
+            parts = [kept_args((name, "page", "after")), *(f"{key}={quote_plus(v)}" for v in chosen)]
+            head = "&".join(p for p in parts if p)
+            found = self.heads[name] = chosen, f"{self.path}?{head}{'&' if head else ''}{key}="
+        chosen, head = found
+        if value in chosen:  # a chosen value: its link removes it
+            return toggle(name, value)
+        return head + _quoted(value)
+
+
+# Facet values recur from search to search (publishers, themes, formats, years): each is quoted once.
+_quoted = lru_cache(maxsize=8192)(quote_plus)
 
 
 def chips(params: SearchParams, result: SearchResult) -> list[Chip]:
@@ -99,9 +132,9 @@ def page_numbers(result: SearchResult, params: SearchParams) -> list[tuple[int, 
     return [(n, url_with(page=None if n == 1 else str(n), after=None)) for n in shown]
 
 
-def extents(result: SearchResult) -> list[dict[str, Any]]:
+def extents(result: SearchResult, dataset_url: Callable[[str], str]) -> list[dict[str, Any]]:
     """The results' extents for the map: GeoJSON geometries from the index, with the title as a label."""
-    return [{"title": hit.title, "geometry": geometry, "url": url_for("dataset.show", name=hit.name)}
+    return [{"title": hit.title, "geometry": geometry, "url": dataset_url(hit.name)}
             for hit in result.hits if hit.name for geometry in hit.source.get("spatial", [])[:5]]
 
 
@@ -111,7 +144,7 @@ def highlight(fragment: str) -> Markup:
     The engine HTML-encodes the text around its tags, so each piece is decoded and escaped again: a
     harvested "<mark>" or "<script>" arrives encoded and stays text.
     """
-    pieces = MARK.split(fragment)
-    # S704: the only raw pieces are the two literal tags MARK matches in full.
-    return Markup("").join(Markup(p) if MARK.fullmatch(p) else escape(html.unescape(p))  # noqa: S704
-                           for p in pieces)
+    pieces = MARK.split(fragment)  # text, tag, text, tag, ..., text: MARK's one group puts tags at odd places
+    pieces[::2] = [escape(html.unescape(p)) for p in pieces[::2]]
+    # S704: the only raw pieces are the two literal tags MARK matches in full; every other piece is escaped.
+    return Markup("".join(pieces))  # noqa: S704

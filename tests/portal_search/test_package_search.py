@@ -78,3 +78,33 @@ def test_ckanapi_dump_all_datasets(server, site, tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     dumped = [json.loads(line) for line in out.read_text().splitlines()]
     assert sorted(p["name"] for p in dumped) == sorted(s.name for s in site.store.iter_datasets())
+
+
+def test_results_are_package_show_dicts_from_one_query(site):
+    """Each hit is the full package dict package_show gives (resources, organization, groups, tags, extras),
+    read for the whole page in one SQL statement, and served as UTF-8 JSON; a repeated search (the dicts
+    now cached) answers the same."""
+    from sqlalchemy import event
+
+    client = site.client()
+    url = "/api/3/action/package_search?q=公交&rows=20&fq=res_format:CSV"
+    first = client.get(url).get_json()["result"]  # fills the listings (publishers, themes) for a while
+    statements: list[str] = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    event.listen(site.store.engine, "before_cursor_execute", count)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(site.store.engine, "before_cursor_execute", count)
+    assert len(statements) == 1, statements
+    assert response.mimetype == "application/json" and "公交".encode() in response.data
+    results = response.get_json()["result"]["results"]
+    assert results and site.geo in [p["name"] for p in results]
+    for found in results:
+        shown = client.get(f"/api/3/action/package_show?id={found['name']}").get_json()["result"]
+        assert found == shown
+        assert {"resources", "organization", "groups", "tags", "extras", "num_resources"} <= set(found)
+    assert first["results"] == results

@@ -93,11 +93,11 @@ def main() -> None:
     queries = load_queries()
     try:
         Indexer(client, prefix).reindex(store)
-        service = SearchService(client, prefix)
         base = None
         for name, spec in VARIANTS.items():
+            service = SearchService(client, prefix)  # a new one each time: a service keeps built bodies
             with variant(**spec):
-                scored = run(queries, lambda q: [h.iri for h in service.search(
+                scored = run(queries, lambda q, service=service: [h.iri for h in service.search(
                     SearchParams(q=q.q, lang=q.lang, size=K)).hits])
             totals = summary(scored)
             line = "  ".join(f"{k} {v:.3f}" for k, v in totals.items())

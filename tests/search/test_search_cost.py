@@ -1,13 +1,20 @@
 """What keeps a search cheap without changing its answer: facet counts from the request cache, a small
-response, highlights of the words only, and a reindex that builds documents while Elasticsearch indexes."""
+response, highlights of the words only, a body built once per distinct search, orjson in the client, and a
+reindex that builds documents while Elasticsearch indexes."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
+import json
 import threading
 from collections.abc import Iterator
 
 import pytest
+from elasticsearch import Elasticsearch
 
+from search import query
+from search.client import JSON, NDJSON, OrjsonNdjsonSerializer, OrjsonSerializer
 from search.indexer import ahead
 from search.query import SearchParams, SearchService
 from tests.search import records as r
@@ -62,6 +69,70 @@ def test_facet_counts_exclude_their_own_filter_only(service):
     assert {v.value: v.count for v in narrowed.facets["format"]} == \
         {v.value: v.count for v in everything.facets["format"]}
     assert narrowed.total == {v.value: v.count for v in everything.facets["format"]}["CSV"]
+
+
+def _answer(result) -> tuple:
+    return (result.total, [(h.iri, h.highlights) for h in result.hits], result.facets, result.next_after)
+
+
+def test_the_client_speaks_orjson_and_answers_as_the_standard_library_did(service, es_url):
+    serializers = service.client.transport.serializers
+    assert isinstance(serializers.get_serializer("application/json"), OrjsonSerializer)
+    compatible = serializers.get_serializer("application/vnd.elasticsearch+x-ndjson")
+    assert isinstance(compatible, OrjsonNdjsonSerializer)
+    plain = SearchService(Elasticsearch(es_url, request_timeout=60), "unused")  # the client's own json
+    plain.index = service.index
+    for params in (SearchParams(q="budget", lang="en"), SearchParams(size=5, sort="modified"),
+                   SearchParams(q="公交 站点", filters={"format": ["CSV"]}), SearchParams(q="zzz-nothing")):
+        assert _answer(service.search(params)) == _answer(plain.search(params))
+
+
+def test_what_orjson_refuses_goes_through_the_standard_library():
+    data = {"q": "空气质量", 1: [datetime.date(2021, 5, 1)], "big": 2**70, "lone": "\ud800"}
+    for serializer in (JSON, NDJSON):
+        body = serializer.json_dumps(data)
+        assert json.loads(body.decode("utf-8", "surrogatepass")) == {
+            "q": "空气质量", "1": ["2021-05-01"], "big": 2**70, "lone": "\ud800"}
+    assert JSON.dumps({"q": "空气质量", 3: 1.5}) == json.dumps(
+        {"q": "空气质量", 3: 1.5}, ensure_ascii=False, separators=(",", ":")).encode()
+    # Answers: integers are exact up to 64 bits (no Kaifang field is an unsigned_long beyond them).
+    assert JSON.loads(b'{"n": 18446744073709551615, "m": -9223372036854775808}') == {
+        "n": 2**64 - 1, "m": -(2**63)}
+    assert JSON.loads(b'{"q": "\\ud800"}') == {"q": "\ud800"}  # a lone surrogate: the standard library
+
+
+def test_each_distinct_search_builds_its_body_once(service):
+    params = SearchParams(q="budget", lang="en", filters={"format": ["CSV"]})
+    service._bodies.clear()
+    first = service.search(params)
+    again = service.search(dataclasses.replace(params, lang="zh"))  # the language does not shape the body
+    assert len(service._bodies) == 1 and [h.iri for h in again.hits] == [h.iri for h in first.hits]
+    origin = query.today()
+    sent = service._encoded(params, None, origin)
+    assert sent == NDJSON.dumps(service._searches(params, None, origin))
+    changes = ({"filters": {"format": ["JSON"]}}, {"q": "x"}, {"sort": "modified"}, {"page": 2})
+    for change in changes:
+        assert service._encoded(dataclasses.replace(params, **change), None, origin) != sent
+    assert service._encoded(params, None, "2020-01-01") != sent  # a cursor's recency day is its own body
+
+
+def test_kept_bodies_are_bounded(service, monkeypatch):
+    monkeypatch.setattr(query, "BODY_CACHE", 3)
+    service._bodies.clear()
+    for page in range(1, 6):
+        service.search(SearchParams(q="budget", lang="en", page=page, size=1))
+    assert len(service._bodies) == 3
+
+
+def test_a_cursor_walk_sends_each_page_its_own_body(service):
+    seen, after = [], None
+    while True:
+        result = service.search(SearchParams(size=4, after=after))
+        seen += [h.iri for h in result.hits]
+        if not result.next_after:
+            break
+        after = result.next_after
+    assert len(seen) == len(set(seen)) == service.search(SearchParams(size=1)).total
 
 
 # -- building ahead ----------------------------------------------------------------------------------------
