@@ -121,3 +121,23 @@ def test_unreachable_search_gives_503_and_the_rest_works(site, down):
     assert client.get(f"/dataset/{site.geo}").status_code == 200
     assert client.get("/catalog.ttl").status_code == 200
     assert client.get("/publishers").status_code == 200
+
+
+def facet_values(html: str, name: str) -> list[str]:
+    section = html.split(f'<h2 id="facet-{name}">', 1)[1].split("</section>", 1)[0]
+    return re.findall(r'"facet-label">([^<]+)</span>', section)
+
+
+def test_long_facets_list_ten_values_then_all_on_request(site):
+    html = page(site, "/search?lang=zh")
+    shown = facet_values(html, "keyword")
+    assert len(shown) == 10
+    more = re.search(r'<h2 id="facet-keyword">.*?<p class="facet-more"><a href="([^"]+)">再显示 (\d+) 项</a>',
+                     html, re.S)
+    assert more, "a long facet links to the rest of its values"
+    expanded = page(site, unescape(more.group(1)))
+    everything = facet_values(expanded, "keyword")
+    assert everything[:10] == shown and len(everything) == 10 + int(more.group(2))
+    assert result_titles(expanded) == result_titles(html)  # listing more values changes no result
+    fewer = re.search(r'<h2 id="facet-keyword">.*?<p class="facet-more"><a href="([^"]+)">收起</a>', expanded, re.S)
+    assert fewer and facet_values(page(site, unescape(fewer.group(1))), "keyword") == shown

@@ -120,3 +120,25 @@ def test_cli_reindex_verify_drain(store, db_url, es_url, fresh_prefix):
     assert runner.invoke(main, ["search", "verify", "--repair"], env=env).exit_code == 0
     down = runner.invoke(main, ["search", "drain"], env={**env, "ELASTICSEARCH_URL": "http://127.0.0.1:9"})
     assert down.exit_code == 1 and "unreachable" in down.output
+
+
+def _segments(es, index: str) -> int:
+    shards = es.indices.segments(index=index)["indices"][index]["shards"]
+    return sum(len(copy["segments"]) for copies in shards.values() for copy in copies)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_reindex_takes_searches_with_one_segment(store, es, fresh_prefix):
+    """A rebuilt index is merged before the swap, so the first searches do not compete with merging."""
+    r.load(store, _records(60))
+    indexer = Indexer(es, fresh_prefix)
+    name = indexer.reindex(store)["index"]
+    assert _segments(es, name) == 1
+
+    for start in (0, 20, 40):  # three refreshes: three segments, until merged
+        for i in range(start, start + 20):
+            es.index(index=name, id=f"extra-{i}", document={"iri": f"urn:extra:{i}"})
+        es.indices.refresh(index=name)
+    assert _segments(es, name) > 1
+    indexer._merge(name)
+    assert _segments(es, name) == 1
