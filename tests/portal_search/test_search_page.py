@@ -139,5 +139,6 @@ def test_long_facets_list_ten_values_then_all_on_request(site):
     everything = facet_values(expanded, "keyword")
     assert everything[:10] == shown and len(everything) == 10 + int(more.group(2))
     assert result_titles(expanded) == result_titles(html)  # listing more values changes no result
-    fewer = re.search(r'<h2 id="facet-keyword">.*?<p class="facet-more"><a href="([^"]+)">收起</a>', expanded, re.S)
+    fewer = re.search(r'<h2 id="facet-keyword">.*?<p class="facet-more"><a href="([^"]+)">收起</a>',
+                      expanded, re.S)
     assert fewer and facet_values(page(site, unescape(fewer.group(1))), "keyword") == shown
