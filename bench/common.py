@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -243,3 +244,11 @@ def stop_on_sigterm() -> None:
         raise SystemExit(f"stopped by signal {signum}")
 
     signal.signal(signal.SIGTERM, handler)
+
+
+def drop_indices(client: Any, prefix: str) -> int:
+    """Delete a benchmark's indices (every index under `prefix`); returns how many there were."""
+    names = list(client.indices.get(index=f"{prefix}-*", expand_wildcards="all").body)
+    if names:
+        client.indices.delete(index=",".join(names), ignore_unavailable=True)
+    return len(names)

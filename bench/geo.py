@@ -166,9 +166,7 @@ def ogc(features: int, seconds: float, concurrency: int) -> None:
         finally:
             server.httpd.shutdown()
             es = connect(settings.elasticsearch_url)
-            left = list(es.indices.get(index=f"{prefix}-*", expand_wildcards="all").body)
-            if left:
-                es.indices.delete(index=",".join(left), ignore_unavailable=True)
+            common.drop_indices(es, prefix)
 
 
 def main() -> None:

@@ -239,10 +239,8 @@ def main() -> None:
                 print(f"| `{label}` | {s.n:,} | {s.per_s:,.1f} | {s.p50:.1f} | {s.p95:.1f} | {s.p99:.1f} | "
                       f"{s.max:.0f} | {s.errors} | {s.load.removeprefix('load ')} | {target} |")
         finally:
-            names_left = list(client.indices.get(index=f"{prefix}-*", expand_wildcards="all").body)
-            if names_left:
-                client.indices.delete(index=",".join(names_left), ignore_unavailable=True)
-            print(f"\ncleaned up: {len(names_left)} bench index(es), the temporary database; "
+            dropped = common.drop_indices(client, prefix)
+            print(f"\ncleaned up: {dropped} bench index(es), the temporary database; "
                   f"total {time.monotonic() - started:.0f} s  [{common.load()}]")
 
 

@@ -41,6 +41,7 @@ sys.path[:0] = [str(ROOT)]  # before bench/, whose search.py would shadow the pa
 
 from sqlalchemy import event  # noqa: E402
 
+from bench import common  # noqa: E402
 from bench.portal import build_catalogue, real_pool  # noqa: E402
 from bench.search import QUERIES, demo_db  # noqa: E402
 from catalog.store import CatalogStore  # noqa: E402
@@ -207,10 +208,7 @@ def main() -> None:
             if args.keep:
                 print(f"kept {where} and the index {prefix}-*: delete both when done")
             else:
-                names = list(es.indices.get(index=f"{prefix}-*", expand_wildcards="all").body)
-                if names:
-                    es.indices.delete(index=",".join(names), ignore_unavailable=True)
-                print(f"cleaned up {len(names)} index(es) and the temporary database")
+                print(f"cleaned up {common.drop_indices(es, prefix)} index(es) and the temporary database")
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ sys.path[:0] = [str(ROOT)]  # before bench/, whose search.py and geo.py would sh
 
 from sqlalchemy import event  # noqa: E402
 
+from bench import common  # noqa: E402
 from bench.portal import build_catalogue, real_pool  # noqa: E402
 from bench.search import demo_db  # noqa: E402
 from catalog.store import CatalogStore  # noqa: E402
@@ -238,10 +239,7 @@ def main() -> None:
 
 
 def drop(es, prefix: str) -> None:
-    left = list(es.indices.get(index=f"{prefix}-*", expand_wildcards="all").body)
-    if left:
-        es.indices.delete(index=",".join(left), ignore_unavailable=True)
-    print(f"\ncleaned up: {len(left)} index(es) {prefix}-*")
+    print(f"\ncleaned up: {common.drop_indices(es, prefix)} index(es) {prefix}-*")
 
 
 if __name__ == "__main__":

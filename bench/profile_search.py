@@ -52,6 +52,7 @@ sys.path[:0] = [str(ROOT)]  # before bench/, whose search.py would shadow the pa
 import urllib3  # noqa: E402
 from werkzeug.test import EnvironBuilder  # noqa: E402
 
+from bench import common  # noqa: E402
 from bench.search import build_index, demo_db, real_records, workload  # noqa: E402
 from catalog import migrate  # noqa: E402
 from portal.app import create_app  # noqa: E402
@@ -193,10 +194,7 @@ def main() -> None:
 
 
 def drop(client: Any, prefix: str) -> None:
-    names = list(client.indices.get(index=f"{prefix}-*", expand_wildcards="all").body)
-    if names:
-        client.indices.delete(index=",".join(names), ignore_unavailable=True)
-    print(f"deleted {len(names)} bench index(es)")
+    print(f"deleted {common.drop_indices(client, prefix)} bench index(es)")
 
 
 def run(app: Any, prefix: str, built: dict[str, float], args: argparse.Namespace, only: set[str]) -> None:

@@ -47,6 +47,7 @@ sys.path.insert(0, str(ROOT))
 
 from elasticsearch.helpers import parallel_bulk  # noqa: E402
 
+from bench import common  # noqa: E402
 from catalog import migrate  # noqa: E402
 from catalog.model import Dataset, Location  # noqa: E402
 from catalog.store import CatalogStore  # noqa: E402
@@ -302,10 +303,7 @@ def main() -> None:
         if portal is not None:
             portal.terminate()
             portal.wait(timeout=30)
-        names = list(client.indices.get(index=f"{prefix}-*", expand_wildcards="all").body)
-        if names:
-            client.indices.delete(index=",".join(names), ignore_unavailable=True)
-        print(f"deleted {len(names)} bench index(es)")
+        print(f"deleted {common.drop_indices(client, prefix)} bench index(es)")
 
 
 if __name__ == "__main__":
