@@ -75,10 +75,15 @@ serve: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 
-bench: setup search-start
+# The issues' benchmarks (see bench/RESULTS.md); search and portal vary the demo catalogue's records.
+# Long: about 30 minutes on two cores. bench/profile_*.py are for profiling, run by hand.
+bench: setup search-start db-upgrade demo
 	$(PY) bench/validate.py
 	$(PY) bench/harvest.py
 	$(PY) bench/geo.py
+	$(PY) bench/search.py
+	$(PY) bench/portal.py
+	$(PY) bench/write.py
 
 clean:
 	-$(KAIFANG) search stop
