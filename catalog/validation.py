@@ -47,6 +47,7 @@ from rdflib.term import Node
 
 from catalog.rdf import guess_format, parse
 from catalog.shacl_compile import TARGETS, flatten, graph_hash
+from catalog.subprocesses import worker_pool
 from catalog.validation_fast import FastEngine, compile_fast
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
@@ -301,12 +302,12 @@ class Validator:
             self.close()
             if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
                 # Forking is safe without other threads: workers start at once, sharing the compiled shapes.
-                context, init, args = multiprocessing.get_context("fork"), _worker_adopt, (self._engine,)
+                start, init, args = "fork", _worker_adopt, (self._engine,)
             else:  # e.g. in the threaded web app: fresh interpreters that each compile the shapes
                 ont = list(self.ont) if self.ont is not None else None
-                context, init = multiprocessing.get_context("spawn"), _worker_init
+                start, init = "spawn", _worker_init
                 args = (list(self.shapes), ont, self.inference)
-            self._pool = ProcessPoolExecutor(workers, mp_context=context, initializer=init, initargs=args)
+            self._pool = worker_pool(workers, start, init, args)
             self._pool_workers = workers
             weakref.finalize(self, self._pool.shutdown, cancel_futures=True)
         return self._pool

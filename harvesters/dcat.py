@@ -19,7 +19,6 @@ with the same digest is not parsed at all (its next-page link and remote ids com
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -33,6 +32,7 @@ from catalog.namespaces import DCT
 from catalog.rdf import RDFError, TripleIndex, guess_format, parse_index
 from catalog.records import split
 from catalog.store import Prepared, prepare
+from catalog.subprocesses import worker_pool
 from harvesters.http import Fetched, GuardedClient
 from harvesters.source import HarvestError, Mapped, RemoteRef, SourceConfig
 
@@ -125,11 +125,10 @@ _POOL_LOCK = threading.Lock()
 
 
 def _pool() -> ProcessPoolExecutor:
-    """One parsing process per harvesting process, started on first use and kept. Spawned, not forked:
-    harvests run beside threads (heartbeats, validation, the web app)."""
+    """One parsing process per harvesting process, started on first use and kept (and gone with it)."""
     with _POOL_LOCK:
         if not _POOL or _POOL[0]._broken:  # noqa: SLF001 - a dead worker (e.g. killed) is replaced
-            _POOL[:] = [ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))]
+            _POOL[:] = [worker_pool(1)]
         return _POOL[0]
 
 
