@@ -31,8 +31,8 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.parametrize("start", ["spawn", "fork"])
 def test_workers_exit_when_their_parent_is_killed(start):
-    child = subprocess.Popen([sys.executable, "-c", CHILD, start], cwd=ROOT, stdout=subprocess.PIPE, text=True,
-                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+    child = subprocess.Popen([sys.executable, "-c", CHILD, start], cwd=ROOT, stdout=subprocess.PIPE,
+                             text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
         worker = int(child.stdout.readline())
         assert _alive(worker)
