@@ -9,6 +9,7 @@ bench/geo.py would otherwise shadow the `search` and `geo` packages).
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -103,8 +104,9 @@ def _config(directory: Path, allow_loopback: bool) -> tuple[Path, str]:
 
 @contextmanager
 def portal(env: dict[str, str], ready_path: str = "/healthz", allow_loopback: bool = False,
-           timeout: float = 180) -> Iterator[tuple[str, str]]:
-    """Serve `portal:create_app()` with gunicorn on a free 127.0.0.1 port; yields (base URL, description)."""
+           timeout: float = 180) -> Iterator[tuple[str, str, int]]:
+    """Serve `portal:create_app()` with gunicorn on a free 127.0.0.1 port; yields (base URL, description,
+    the gunicorn master's pid for `tree_cpu`)."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="kaifang-gunicorn-") as tmp:
         conf, described = _config(Path(tmp), allow_loopback)
@@ -127,7 +129,7 @@ def portal(env: dict[str, str], ready_path: str = "/healthz", allow_loopback: bo
                 except (requests.ConnectionError, requests.Timeout):
                     pass
                 time.sleep(0.5)
-            yield base, described
+            yield base, described, process.pid
         finally:
             process.terminate()
             try:
@@ -153,6 +155,50 @@ class Stats:
     max: float
     errors: int
     load: str
+    # CPU milliseconds per request of the server (gunicorn master and workers), of Elasticsearch and of the
+    # load client, when measured: on a shared machine they move far less than requests/s, and requests/s
+    # on 2 cores is about 2000 / (their sum) when the server saturates them.
+    server_cpu: float | None = None
+    es_cpu: float | None = None
+    client_cpu: float | None = None
+
+    def cpu(self) -> str:
+        parts = [f"{label} {value:.2f}" for label, value in (("server", self.server_cpu),
+                                                            ("ES", self.es_cpu), ("client", self.client_cpu))
+                 if value is not None]
+        return f"CPU ms/req: {', '.join(parts)}" if parts else ""
+
+
+def process_cpu(pid: int | None, children: bool = False) -> float:
+    """CPU seconds used by process `pid` (0 when it cannot be read: another user's, or gone); with
+    `children`, plus its live children and the children it has reaped (gunicorn recycles workers)."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    ticks = sum(int(v) for v in fields[11:13 + (2 if children else 0)])
+    total = ticks / os.sysconf("SC_CLK_TCK")
+    if children:
+        for child in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                stat = child.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(stat[1]) == pid:
+                total += process_cpu(int(child.parent.name))
+    return total
+
+
+def es_pid(client: Any) -> int | None:
+    """The local Elasticsearch node's pid (None for a remote cluster, whose CPU is then not reported)."""
+    try:
+        nodes = client.nodes.info(metric="process").body["nodes"]
+        pid = next(iter(nodes.values()))["process"]["id"]
+    except Exception:  # noqa: BLE001 - any failure: simply not measured
+        return None
+    return pid if Path(f"/proc/{pid}").exists() else None
 
 
 def has_wrk() -> bool:
@@ -160,11 +206,25 @@ def has_wrk() -> bool:
 
 
 def hammer(base: str, paths: list[str], *, concurrency: int = 8, seconds: float = 20,
-           accept: str = "*/*") -> Stats:
-    """Requests over `paths` in turn by `concurrency` keep-alive connections for `seconds`."""
+           accept: str = "*/*", server_pid: int | None = None, es: int | None = None) -> Stats:
+    """Requests over `paths` in turn by `concurrency` keep-alive connections for `seconds`; with the
+    server's and Elasticsearch's pids, also their CPU per request (and wrk's)."""
+    before = (process_cpu(server_pid, children=True), process_cpu(es), _children_cpu())
     if has_wrk():
-        return _wrk(base, paths, concurrency, seconds, accept)
-    return _threads(base, paths, concurrency, seconds, accept)
+        stats = _wrk(base, paths, concurrency, seconds, accept)
+        stats.client_cpu = (_children_cpu() - before[2]) * 1000 / max(stats.n, 1)
+    else:
+        stats = _threads(base, paths, concurrency, seconds, accept)
+    if server_pid:
+        stats.server_cpu = (process_cpu(server_pid, children=True) - before[0]) * 1000 / max(stats.n, 1)
+    if es:
+        stats.es_cpu = (process_cpu(es) - before[1]) * 1000 / max(stats.n, 1)
+    return stats
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _wrk(base: str, paths: list[str], concurrency: int, seconds: float, accept: str) -> Stats:

@@ -145,7 +145,7 @@ def ogc(features: int, seconds: float, concurrency: int) -> None:
             env = {"DATABASE_URL": url, "KAIFANG_VAR": tmp, "KAIFANG_INDEX_PREFIX": prefix,
                    "ELASTICSEARCH_URL": settings.elasticsearch_url, "SECRET_KEY": "bench-geo"}
             paths = ogc_paths(cid)
-            with common.portal(env, ready_path="/ogc/", allow_loopback=True) as (base, served):
+            with common.portal(env, ready_path="/ogc/", allow_loopback=True) as (base, served, _pid):
                 started = time.perf_counter()
                 first = requests.get(base + paths[0], timeout=300)
                 first.raise_for_status()

@@ -16,6 +16,10 @@ each record keeps its base record's SHACL report. No outbox rows: the index is t
 own `Indexer.reindex` (search_doc.py documents, the production bulk path) under the prefix `bench-portal-…`,
 deleted at the end with the temporary database.
 
+CPU per request of gunicorn (master and workers), of Elasticsearch and of wrk is printed beside the rates:
+the host is shared, so requests/s move with other people's jobs while CPU per request barely does, and on 2
+cores requests/s can be at most about 2,000 / (their sum in ms). `--only` measures some endpoints.
+
 Load: `wrk` (Debian package) with 8 connections rotating over a list of URLs (dataset names drawn at random
 from the whole catalogue, 20 queries half Chinese half English), or a bounded Python thread pool without it.
 gunicorn uses the project's gunicorn.conf.py when it exists, else 2 workers x 4 threads. Targets: dataset
@@ -187,7 +191,13 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=20_000)
     parser.add_argument("--seconds", type=float, default=15, help="load per endpoint")
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--only", default="", help="endpoints to measure, comma-separated labels "
+                        "(e.g. '/dataset/<name>,/search?q=…'); default all")
     args = parser.parse_args()
+    only = [label for label in args.only.split(",") if label]
+    unknown = set(only) - {label for label, *_ in ENDPOINTS}
+    if unknown:
+        parser.error(f"unknown endpoint(s) {', '.join(sorted(unknown))}")
     common.stop_on_sigterm()
     common.header(f"bench/portal.py  n={args.n:,}  c={args.concurrency}")
     settings = load_settings()
@@ -215,11 +225,14 @@ def main() -> None:
             names = [name_for(f"{pool[i % len(pool)].iri}#bench-{i}") for i in picked]
             env = {"DATABASE_URL": url, "KAIFANG_VAR": tmp, "KAIFANG_INDEX_PREFIX": prefix,
                    "ELASTICSEARCH_URL": settings.elasticsearch_url, "SECRET_KEY": "bench-portal"}
-            with common.portal(env) as (base, served):
+            es_pid = common.es_pid(client)
+            with common.portal(env) as (base, served, pid):
                 print(f"portal: gunicorn at {base} ({served}); load client: {common.client_name()}, "
                       f"concurrency {args.concurrency}, {args.seconds:.0f} s per endpoint", flush=True)
                 results = []
                 for label, _kind, accept, rate, p99 in ENDPOINTS:
+                    if only and label not in only:
+                        continue
                     urls = paths(label, names, rng)
                     try:
                         common.warm(base, urls, accept)
@@ -227,17 +240,19 @@ def main() -> None:
                         print(f"  {label:<34} warm-up failed: {str(exc)[:200]}  [{common.load()}]")
                         continue
                     stats = common.hammer(base, urls, concurrency=args.concurrency, seconds=args.seconds,
-                                          accept=accept)
+                                          accept=accept, server_pid=pid, es=es_pid)
                     results.append((label, stats, verdict(stats, rate, p99)))
                     print(f"  {label:<34} {stats.per_s:7.1f}/s  p50 {stats.p50:6.1f}  p99 {stats.p99:6.1f} ms"
-                          f"  [{stats.load}]", flush=True)
+                          f"  {stats.cpu()}  [{stats.load}]", flush=True)
             print(f"\n{args.n:,} datasets, c={args.concurrency}, {served}, client {common.client_name()}\n")
             print("| endpoint | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | errors "
-                  "| load (1/5/15) | target |")
-            print("|---|---|---|---|---|---|---|---|---|---|")
+                  "| CPU ms/req: server, ES, wrk | load (1/5/15) | target |")
+            print("|---|---|---|---|---|---|---|---|---|---|---|")
             for label, s, target in results:
+                cpu = ", ".join("–" if v is None else f"{v:.2f}"
+                                for v in (s.server_cpu, s.es_cpu, s.client_cpu))
                 print(f"| `{label}` | {s.n:,} | {s.per_s:,.1f} | {s.p50:.1f} | {s.p95:.1f} | {s.p99:.1f} | "
-                      f"{s.max:.0f} | {s.errors} | {s.load.removeprefix('load ')} | {target} |")
+                      f"{s.max:.0f} | {s.errors} | {cpu} | {s.load.removeprefix('load ')} | {target} |")
         finally:
             dropped = common.drop_indices(client, prefix)
             print(f"\ncleaned up: {dropped} bench index(es), the temporary database; "

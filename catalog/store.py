@@ -323,12 +323,24 @@ class CatalogStore:
             return _stored(row, report)
 
     def get_by_name(self, name: str) -> StoredDataset | None:
-        """One query with its report (the dataset page and API call this on every request)."""
-        query = (select(DatasetRow, ValidationRow).where(DatasetRow.name == name)
-                 .outerjoin(ValidationRow, ValidationRow.dataset_id == DatasetRow.id))
-        with self.sessions() as s:
-            found = s.execute(query).first()
-            return None if found is None else _stored(found[0], found[1])
+        """One query with its report. The dataset page and API call this on every request, so it is a
+        prebuilt Core statement: through the ORM (a statement built and coerced, rows turned into objects)
+        it cost twice as much, about a quarter of the dataset API's CPU. JSON stays with the standard
+        library, which reads integers of any size exactly (a harvested byteSize can exceed 64 bits)."""
+        with self.engine.connect() as connection:
+            row = connection.execute(self._by_name, {"name": name}).first()
+        return None if row is None else _stored_row(row)
+
+    _by_name = (select(DatasetRow.id, DatasetRow.iri, DatasetRow.name, DatasetRow.status,
+                       DatasetRow.content_hash, DatasetRow.source,
+                       cast(DatasetRow.projection, Text).label("projection"), DatasetRow.graph_nt,
+                       DatasetRow.created_at, DatasetRow.updated_at,
+                       ValidationRow.dataset_id.label("report_id"), ValidationRow.conforms,
+                       ValidationRow.shapes_hash, ValidationRow.content_hash.label("report_hash"),
+                       cast(ValidationRow.findings, Text).label("findings"), ValidationRow.violations,
+                       ValidationRow.warnings, ValidationRow.infos)
+                .outerjoin(ValidationRow, ValidationRow.dataset_id == DatasetRow.id)
+                .where(DatasetRow.name == bindparam("name")))
 
     def count(self, status: str | None = "active") -> int:
         query = select(func.count(DatasetRow.id))
@@ -545,6 +557,18 @@ def _stored(row: DatasetRow, report: ValidationRow | None) -> StoredDataset:
         }
     return StoredDataset(row.id, row.iri, row.name, row.status, row.content_hash, row.source,
                          Dataset.from_dict(row.projection), row.graph_nt, report_dict,
+                         row.created_at, row.updated_at)
+
+
+def _stored_row(row: Any) -> StoredDataset:
+    """`_stored` for a row of `CatalogStore._by_name`."""
+    report = None
+    if row.report_id is not None:
+        report = {"conforms": row.conforms, "shapes_hash": row.shapes_hash, "content_hash": row.report_hash,
+                  "findings": json.loads(row.findings) if row.findings is not None else None,
+                  "counts": {"Violation": row.violations, "Warning": row.warnings, "Info": row.infos}}
+    return StoredDataset(row.id, row.iri, row.name, row.status, row.content_hash, row.source,
+                         Dataset.from_dict(json.loads(row.projection)), row.graph_nt, report,
                          row.created_at, row.updated_at)
 
 

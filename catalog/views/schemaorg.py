@@ -14,8 +14,8 @@ from catalog.store import StoredDataset
 from catalog.views.ckan import media_type, tags
 from vocab.loader import label_for
 
-_SCRIPT_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
-                   0x2028: "\\u2028", 0x2029: "\\u2029"}
+_SCRIPT_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
+                   ("\u2029", "\\u2029"))
 
 
 def to_schemaorg(stored: StoredDataset, page_url: str, lang: str = "zh") -> dict[str, Any]:
@@ -65,4 +65,9 @@ def _compact(doc: dict[str, Any]) -> dict[str, Any]:
 def script_json(doc: dict[str, Any]) -> str:
     """JSON text that cannot end or comment out the <script> element it is placed in."""
     # Compact: with `indent`, json.dumps falls back from its C encoder to pure Python (~3x the time).
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_ESCAPES)
+    # One str.replace per character is several times faster than str.translate with a table here.
+    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    for char, escaped in _SCRIPT_ESCAPES:
+        if char in text:
+            text = text.replace(char, escaped)
+    return text
