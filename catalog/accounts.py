@@ -106,7 +106,9 @@ def _failures(s: Session, who: object, since: datetime) -> int:
 
 
 # -- organisations and roles ---------------------------------------------------------------------------
-def create_org(s: Session, slug: str, title: str, publisher_iri: str) -> OrganisationRow:
+def create_org(s: Session, slug: str, title: str, publisher_iri: str,
+               title_en: str | None = None) -> OrganisationRow:
+    """A new organisation; `title` is the primary (Chinese) title, `title_en` the optional English one."""
     if not NAME.match(slug):
         raise AccountError("organisation slugs are 2-64 characters: a-z, 0-9, _ . -")
     if not publisher_iri.startswith(("http://", "https://", "urn:")):
@@ -114,12 +116,38 @@ def create_org(s: Session, slug: str, title: str, publisher_iri: str) -> Organis
     if s.scalar(select(OrganisationRow).where((OrganisationRow.slug == slug)
                                               | (OrganisationRow.publisher_iri == publisher_iri))):
         raise AccountError("an organisation with that slug or publisher exists")
-    if not title.strip() or len(title) > 500:
-        raise AccountError("an organisation needs a title (at most 500 characters)")
-    org = OrganisationRow(slug=slug, title=title, publisher_iri=publisher_iri)
+    title, english = _titles(title, title_en)
+    org = OrganisationRow(slug=slug, title=title, title_en=english, publisher_iri=publisher_iri)
     s.add(org)
     s.flush()
     return org
+
+
+def set_org_titles(s: Session, org: OrganisationRow, title: str,
+                   title_en: str | None) -> tuple[dict[str, str | None], dict[str, str | None]]:
+    """Rename an organisation (its slug and publisher IRI never change: datasets point at the IRI);
+    returns (before, after) titles for the audit trail. An empty `title_en` removes the English title."""
+    title, english = _titles(title, title_en)
+    before = org_titles(org)
+    org.title, org.title_en = title, english
+    s.flush()
+    return before, org_titles(org)
+
+
+def org_titles(org: OrganisationRow) -> dict[str, str | None]:
+    """What the audit trail records of an organisation's titles."""
+    return {"title": org.title, "title_en": org.title_en}
+
+
+def _titles(title: str, title_en: str | None) -> tuple[str, str | None]:
+    """(primary title, English title or None), stripped and checked: the primary one is required, the
+    English one optional (readers of English pages then see the primary one)."""
+    title, english = title.strip(), (title_en or "").strip() or None
+    if not title or len(title) > 500:
+        raise AccountError("an organisation needs a title (at most 500 characters)")
+    if english is not None and len(english) > 500:
+        raise AccountError("the English title is at most 500 characters")
+    return title, english
 
 
 def org_by_slug(s: Session, slug: str) -> OrganisationRow | None:

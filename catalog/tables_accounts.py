@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from catalog.model import LangText
 from catalog.tables import Base, Json, utcnow
 
 Stamp = DateTime(timezone=True)
@@ -28,15 +29,28 @@ class UserRow(Base):
 
 
 class OrganisationRow(Base):
-    """A publishing organisation: the DCAT agent whose IRI is `publisher_iri` (dct:publisher)."""
+    """A publishing organisation: the DCAT agent whose IRI is `publisher_iri` (dct:publisher).
+
+    `title` is the primary title, in Chinese; `title_en` (migration 0007, optional) the English one.
+    Decision 0013: readers of English pages see `title_en` when there is one, else the primary title."""
 
     __tablename__ = "organisations"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(100), unique=True)
     title: Mapped[str] = mapped_column(String(500))
+    title_en: Mapped[str | None] = mapped_column(String(500))
     publisher_iri: Mapped[str] = mapped_column(String(2048), unique=True)
     created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+
+    @property
+    def titles(self) -> LangText:
+        """The titles as LangText, for `choose`/`pick`/`ml` like any multilingual metadata. The primary
+        title is tagged zh only beside an English one: a title typed before the form asked for Chinese
+        (or with no English twin) keeps no language claim, exactly as it was published before."""
+        if self.title_en:
+            return {"zh": self.title, "en": self.title_en}
+        return {"": self.title}
 
 
 class MembershipRow(Base):

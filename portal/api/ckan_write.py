@@ -87,8 +87,16 @@ def _graph(pkg: dict[str, Any], org: OrganisationRow, iri: str | None = None) ->
     graph.remove((node, DCT.publisher, None))
     graph.add((node, DCT.publisher, publisher))
     graph.add((publisher, RDF.type, FOAF.Organization))
-    graph.add((publisher, FOAF.name, Literal(org.title)))
+    graph.remove((publisher, FOAF.name, None))  # the organisation names its agent, not the dict's extras
+    for literal in publisher_names(org):
+        graph.add((publisher, FOAF.name, literal))
     return node, graph
+
+
+def publisher_names(org: OrganisationRow) -> list[Literal]:
+    """foaf:name of the organisation's agent: "…"@zh and "…"@en when it has both titles, so pages, search
+    and DCAT exports show the reader's language; else its one title untagged, as before (decision 0013)."""
+    return [Literal(text, lang=tag or None) for tag, text in org.titles.items()]
 
 
 def _rename(graph: Graph, old: URIRef, new: URIRef) -> Graph:

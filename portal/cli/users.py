@@ -58,19 +58,44 @@ def org() -> None:
 
 @org.command("create")
 @click.argument("slug")
-@click.option("--title", required=True)
+@click.option("--title", required=True, help="The primary title, in Chinese.")
+@click.option("--title-en", default=None, help="The English title (optional: else --title is shown).")
 @click.option("--publisher", required=True, help="IRI of the DCAT agent (dct:publisher) it publishes as.")
 @click.pass_obj
-def create_org(settings, slug: str, title: str, publisher: str) -> None:
+def create_org(settings, slug: str, title: str, title_en: str | None, publisher: str) -> None:
     """Create an organisation; datasets whose dct:publisher is its IRI belong to it."""
     with _store(settings).sessions.begin() as s:
         try:
-            accounts.create_org(s, slug, title, publisher)
+            found = accounts.create_org(s, slug, title, publisher, title_en)
         except accounts.AccountError as exc:
             _fail(str(exc))
-        audit.record(s, CLI, "create", "organisation", f"org:{slug}", organisation=slug,
-                     after={"slug": slug, "title": title, "publisher": publisher})
+        audit.record(s, CLI, "create", "organisation", f"org:{slug}", organisation=slug, title=found.title,
+                     after={"slug": slug, "publisher": publisher, **accounts.org_titles(found)})
     click.echo(f"organisation {slug} created for {publisher}")
+
+
+@org.command("edit")
+@click.argument("slug")
+@click.option("--title", default=None, help="The new primary (Chinese) title.")
+@click.option("--title-en", default=None, help='The new English title ("" removes it).')
+@click.pass_obj
+def edit_org(settings, slug: str, title: str | None, title_en: str | None) -> None:
+    """Change an organisation's titles; options left out keep their value. Its slug and publisher IRI stay:
+    datasets point at the IRI."""
+    with _store(settings).sessions.begin() as s:
+        found = accounts.org_by_slug(s, slug)
+        if found is None:
+            _fail("no such organisation")
+        primary = found.title if title is None else title
+        english = found.title_en if title_en is None else title_en
+        try:
+            before, after = accounts.set_org_titles(s, found, primary, english)
+        except accounts.AccountError as exc:
+            _fail(str(exc))
+        if before != after:
+            audit.record(s, CLI, "update", "organisation", f"org:{slug}", organisation=slug,
+                         title=found.title, before=before, after=after)
+    click.echo(f"organisation {slug}: {after['title']} / {after['title_en'] or '-'}")
 
 
 @org.command("add-member")

@@ -48,7 +48,7 @@ def organisation_page(slug: str):
         org = accounts.org_by_slug(s, slug)
     if org is None:
         abort(404)
-    return render_template("activity/list.html", events=_events(organisation=slug), heading={"": org.title},
+    return render_template("activity/list.html", events=_events(organisation=slug), heading=org.titles,
                            stored=None, feed=None)
 
 

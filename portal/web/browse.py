@@ -24,7 +24,7 @@ def publishers():
 
 @bp.get("/publishers/<slug>")
 def publisher(slug: str):
-    found = next(iter(deps.store().publisher_counts(slug)), None)
+    found = next(iter(listings.named_by_organisations(deps.store().publisher_counts(slug))), None)
     if found is None:
         abort(404)
     pages = max(1, math.ceil(found.count / PER_PAGE))

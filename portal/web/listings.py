@@ -10,11 +10,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TypeVar
 
 from flask import current_app
+from sqlalchemy import select
 
 from catalog.store import PublisherCount
+from catalog.tables_accounts import OrganisationRow
 from catalog.views.ckan import ckan_id
 from portal.web import deps
 
@@ -24,7 +27,17 @@ T = TypeVar("T")
 
 def publishers() -> list[PublisherCount]:
     """Publishers with their record counts, most records first."""
-    return _cached("publishers", deps.store().publisher_counts)
+    return _cached("publishers", lambda: named_by_organisations(deps.store().publisher_counts()))
+
+
+def named_by_organisations(found: list[PublisherCount]) -> list[PublisherCount]:
+    """A publisher that an organisation owns is named by the organisation's titles (decision 0013), not by
+    whichever of its records the store took the agent from: that record may predate an English title or a
+    new name, so CKAN's organization_show and the publisher pages would otherwise never show them."""
+    with deps.store().sessions() as s:
+        titles = {org.publisher_iri: org.titles for org in s.scalars(select(OrganisationRow))}
+    return [replace(p, agent=replace(p.agent, name=titles[p.agent.iri])) if p.agent.iri in titles else p
+            for p in found]
 
 
 def publisher(key: str) -> PublisherCount | None:

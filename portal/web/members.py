@@ -2,7 +2,8 @@
 
 The one rule of decision 0007 decides every page: an organisation's members see who else is in it; its
 admins (and sysadmins) add people by user name or e-mail address, change roles and remove members;
-anyone may leave; only sysadmins create organisations. E-mail addresses are personal data: only the
+anyone may leave; only sysadmins create organisations, and admins rename theirs (a title in
+Chinese, optionally one in English: decision 0013). E-mail addresses are personal data: only the
 organisation's admins and sysadmins see them. An organisation always keeps an admin (accounts.LastAdmin),
 or nobody but a sysadmin could manage it again. Each change and its audit event commit together.
 """
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 from catalog import accounts, audit
 from catalog.tables_accounts import OrganisationRow, UserRow
 from portal import auth
-from portal.web import deps, workspace
+from portal.web import deps, listings, workspace
 from portal.web.workspace import NO_STORE
 
 bp = Blueprint("members", __name__, url_prefix="/workspace/orgs")
@@ -36,6 +37,8 @@ MESSAGES = {
         "An organisation with this name or publisher exists."),
     "an organisation needs a title (at most 500 characters)": lazy_gettext(
         "An organisation needs a title (at most 500 characters)."),
+    "the English title is at most 500 characters": lazy_gettext(
+        "The English title has at most 500 characters."),
 }
 ROLE_LABELS = {"admin": lazy_gettext("admin"), "editor": lazy_gettext("editor"),
                "viewer": lazy_gettext("viewer")}  # in accounts.ROLES order
@@ -156,8 +159,8 @@ def leave(slug: str):
     return _change(slug, "viewer", go, done=url_for(".orgs"))
 
 
-# -- creating an organisation (sysadmins) ---------------------------------------------------------------
-FIELDS = ("slug", "title", "publisher")
+# -- creating (sysadmins) and renaming (its admins) an organisation -----------------------------------------
+FIELDS = ("slug", "title", "title_en", "publisher")
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -165,18 +168,51 @@ def new_org():
     user = workspace._user()
     if not user.is_sysadmin:
         abort(403)
-    values = {key: request.form.get(key, "").strip() for key in FIELDS}
+    values = _values()
     if request.method == "GET":
         return _form(values)
     try:
         with deps.store().sessions.begin() as s:
-            accounts.create_org(s, values["slug"], values["title"], values["publisher"])
-            audit.record(s, _actor(user), "create", "organisation", f"org:{values['slug']}",
-                         organisation=values["slug"], after=values)
+            org = accounts.create_org(s, values["slug"], values["title"], values["publisher"],
+                                      values["title_en"])
+            audit.record(s, _actor(user), "create", "organisation", f"org:{org.slug}", organisation=org.slug,
+                         after={"slug": org.slug, "publisher": org.publisher_iri, **accounts.org_titles(org)},
+                         title=org.title)
     except accounts.AccountError as exc:
         return _form(values, str(MESSAGES.get(str(exc), str(exc))), 422)
     return redirect(url_for(".org", slug=values["slug"]), 303)
 
 
-def _form(values: dict[str, str], error: str | None = None, status: int = 200):
-    return render_template("workspace/org_form.html", values=values, error=error), status, NO_STORE
+@bp.route("/<slug>/edit", methods=["GET", "POST"])
+def edit_org(slug: str):
+    """Its admins change an organisation's titles, as in CKAN and udata; the slug and the publisher IRI
+    stay, since datasets point at the IRI."""
+    user = workspace._user()
+    with deps.store().sessions() as s:
+        found = _org(s, user, slug, "admin")
+        values = {"slug": found.slug, "publisher": found.publisher_iri, "title": found.title,
+                  "title_en": found.title_en or ""}
+    if request.method == "GET":
+        return _form(values, editing=True)
+    typed = _values()
+    values |= {"title": typed["title"], "title_en": typed["title_en"]}
+    try:
+        with deps.store().sessions.begin() as s:
+            org = _org(s, user, slug, "admin")
+            before, after = accounts.set_org_titles(s, org, values["title"], values["title_en"])
+            if before != after:
+                audit.record(s, _actor(user), "update", "organisation", f"org:{slug}", organisation=slug,
+                             before=before, after=after, title=org.title)
+    except accounts.AccountError as exc:
+        return _form(values, str(MESSAGES.get(str(exc), str(exc))), 422, editing=True)
+    listings.forget()  # publisher listings and CKAN organization_show name it by these titles
+    return redirect(url_for(".org", slug=slug), 303)
+
+
+def _values() -> dict[str, str]:
+    return {key: request.form.get(key, "").strip() for key in FIELDS}
+
+
+def _form(values: dict[str, str], error: str | None = None, status: int = 200, *, editing: bool = False):
+    return render_template("workspace/org_form.html", values=values, error=error,
+                           editing=editing), status, NO_STORE

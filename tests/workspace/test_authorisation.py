@@ -177,6 +177,11 @@ def _role_of(name: str) -> Callable[[object, str], str | None]:
     return effect
 
 
+def _renamed_by(ws, role: str) -> bool:
+    with ws.store.sessions() as s:
+        return accounts.org_by_slug(s, "epb").title_en == f"renamed by {role}"
+
+
 def _new_person(ws, role: str) -> dict:
     _person(ws, f"new-{role.replace('_', '-')}")
     return {"user": f"new-{role.replace('_', '-')}@example.org", "role": "editor"}
@@ -202,6 +207,10 @@ MEMBER_CASES = {
                         lambda ws, role: {"slug": f"org-{role.replace('_', '-')}", "title": "新机构",
                                           "publisher": f"https://data.example.cn/org/new-{role}"},
                         BY_SYSADMINS, _org_exists, True),
+    "edit_org_page": Route("get", "/workspace/orgs/epb/edit", None, _statuses(302, 403, 403, 403, 200, 200)),
+    "edit_org": Route("post", "/workspace/orgs/epb/edit",
+                      lambda ws, role: {"title": "生态环境局", "title_en": f"renamed by {role}"},
+                      BY_ADMINS, _renamed_by, True),
     "add_member": Route("post", "/workspace/orgs/epb/members", _new_person, BY_ADMINS,
                         _role_of("new-{role}"), "editor"),
     "change_role": Route("post", "/workspace/orgs/epb/members/member-{role}/role",
