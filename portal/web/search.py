@@ -4,8 +4,6 @@ which reads the catalogue database, keeps working."""
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -14,11 +12,12 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from flask import Blueprint, current_app, render_template, request, url_for
-from markupsafe import Markup, escape
 
 from portal.api.rest_datasets import name_url
 from portal.api.rest_params import BBOX_FIELDS, bbox, kept_args, paging_links, search_params, url_with
 from portal.i18n import lang
+from portal.search_html import helpers, labels
+from portal.search_html import highlight as highlight  # where it was: tests and callers import it from here
 from portal.web import deps
 from search.filters import FACETS, FacetValue
 from search.query import MAX_WINDOW, SORTS, InvalidSearch, SearchParams, SearchResult, SearchUnavailable
@@ -28,8 +27,8 @@ PAGE_SIZE = 20
 # Values a facet lists before its "show all" link (CKAN shows 10 too): the rest stay one click away, and
 # a search page renders half the links (facet links were a quarter of its CPU).
 FACET_SHOWN = 10
-MARK = re.compile(r"(</?mark>)")
 WORLD = Path("geo") / "countries.geojson"
+HELPERS = helpers()  # the page's lists of facet links and of results, built in Python
 
 
 @dataclass
@@ -55,24 +54,27 @@ def search_page():
     return render_template("search.html", error=None, result=result, params=params,
                            chips=chips(params, result), links=paging_links(result, params),
                            pages=page_numbers(result, params), extents=extents(result, dataset_url),
-                           dataset_url=dataset_url, **_form())
+                           dataset_url=dataset_url, **_form(params))
 
 
-def _form() -> dict[str, Any]:
-    """What the form and the map need whatever the outcome."""
+def _form(params: SearchParams | None = None) -> dict[str, Any]:
+    """What the form and the map need whatever the outcome (`params` when the search could run)."""
     settings = deps.settings()
     static = Path(current_app.static_folder or "")
-    try:
-        box = bbox(request.args)
-    except InvalidSearch:
-        box = None
-    return {"q": request.args.get("q", ""), "sort": request.args.get("sort") or "relevance",
+    if params is not None:
+        box = params.bbox  # what bbox(request.args) gives: search_params read it so
+    else:
+        try:
+            box = bbox(request.args)
+        except InvalidSearch:
+            box = None
+    return {"q": _arg("q"), "sort": _arg("sort") or "relevance",
             "sorts": [s for s in SORTS if s != "oldest"],  # "oldest" is for CKAN harvesters
             "box": dict(zip(BBOX_FIELDS, box, strict=True)) if box else {},
             "tile_url": getattr(settings, "tile_url", None) or "",
             "world_url": url_for("static", filename=WORLD.as_posix()) if (static / WORLD).is_file() else "",
-            "url_with": url_with, "toggle": Toggles(), "highlight": highlight,
-            "facet_shown": FACET_SHOWN, "expanded": request.args.getlist("more"), "more_url": more_url}
+            "url_with": url_with, "toggle": Toggles(), "facet_shown": FACET_SHOWN,
+            "expanded": request.args.getlist("more"), "more_url": more_url, "labels": labels(), **HELPERS}
 
 
 def more_url(name: str, show_all: bool) -> str:
@@ -118,19 +120,29 @@ _quoted = lru_cache(maxsize=8192)(quote_plus)
 
 def chips(params: SearchParams, result: SearchResult) -> list[Chip]:
     """Active filters, each with a link that removes just it."""
-    labels = {(name, v.value): v.label for name, values in result.facets.items() for v in values}
-    found = [Chip(name, labels.get((name, value), value), toggle(name, value))
-             for name in FACETS for value in params.filters.get(name, [])]
+    found: list[Chip] = []
+    for name in FACETS:
+        chosen = params.filters.get(name)
+        if chosen:  # labels of this facet's values only: a page counts ~65-180 values, a search chooses a few
+            named = {v.value: v.label for v in result.facets.get(name, [])}
+            found += [Chip(name, named.get(value, value), toggle(name, value)) for value in chosen]
     if params.q:
         found.insert(0, Chip("q", params.q, url_with(q=None, page=None, after=None)))
     if params.bbox:
         box = ", ".join(f"{v:g}" for v in params.bbox)
         found.append(Chip("bbox", box, url_with(**dict.fromkeys(("bbox", *BBOX_FIELDS, "page", "after")))))
     for name in ("temporal_from", "temporal_to", "modified_from", "modified_to", "polygon"):
-        if request.args.get(name):
+        if _arg(name):
             remove = url_with(**dict.fromkeys((name, "page", "after")))
             found.append(Chip(name, request.args[name][:40], remove))
     return found
+
+
+def _arg(name: str) -> str:
+    """`request.args.get(name, "")` without werkzeug's exception for a missing parameter (a BadRequestKeyError
+    made and caught, ~3 µs; a page asked about a dozen absent ones)."""
+    args = request.args
+    return args[name] if name in args else ""  # noqa: SIM401 - get() is the slow path this avoids
 
 
 def page_numbers(result: SearchResult, params: SearchParams) -> list[tuple[int, str]]:
@@ -139,22 +151,14 @@ def page_numbers(result: SearchResult, params: SearchParams) -> list[tuple[int, 
         return []
     last = min(-(-result.total // result.size), MAX_WINDOW // result.size)
     shown = range(max(1, result.page - 4), min(last, result.page + 4) + 1)
-    return [(n, url_with(page=None if n == 1 else str(n), after=None)) for n in shown]
+    # url_with(page=None if n == 1 else str(n), after=None), from one prefix: a number needs no quoting
+    kept = kept_args(("page", "after"))
+    first = f"{request.path}?{kept}" if kept else request.path
+    prefix = f"{first}&page=" if kept else f"{first}?page="
+    return [(n, first if n == 1 else f"{prefix}{n}") for n in shown]
 
 
 def extents(result: SearchResult, dataset_url: Callable[[str], str]) -> list[dict[str, Any]]:
     """The results' extents for the map: GeoJSON geometries from the index, with the title as a label."""
     return [{"title": hit.title, "geometry": geometry, "url": dataset_url(hit.name)}
             for hit in result.hits if hit.name for geometry in hit.source.get("spatial", [])[:5]]
-
-
-def highlight(fragment: str) -> Markup:
-    """A highlighted fragment as HTML: only the engine's <mark> tags survive; every other piece is text.
-
-    The engine HTML-encodes the text around its tags, so each piece is decoded and escaped again: a
-    harvested "<mark>" or "<script>" arrives encoded and stays text.
-    """
-    pieces = MARK.split(fragment)  # text, tag, text, tag, ..., text: MARK's one group puts tags at odd places
-    pieces[::2] = [escape(html.unescape(p)) for p in pieces[::2]]
-    # S704: the only raw pieces are the two literal tags MARK matches in full; every other piece is escaped.
-    return Markup("".join(pieces))  # noqa: S704
