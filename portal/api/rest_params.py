@@ -4,6 +4,7 @@ the same thing to a person and to a program. The same table documents them in th
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -48,17 +49,20 @@ SEARCH_PARAMS: tuple[Param, ...] = (
 
 def search_params(args: MultiDict[str, str], lang: str, size: int | None = None) -> SearchParams:
     """Raises InvalidSearch for a parameter that cannot mean anything (a 400)."""
-    filters = {name: [v for v in args.getlist(name) if v] for name in FACETS}
+    filters = {name: [v for v in args.getlist(name) if v] for name in FACETS if name in args}
+    # First values in a plain dict: a MultiDict raises (and catches) an exception for each absent name it
+    # is asked for, and a search asks for about fifteen that are usually absent.
+    first = args.to_dict()
     return SearchParams(
-        q=args.get("q", ""), filters={k: v for k, v in filters.items() if v}, bbox=bbox(args),
-        polygon=args.get("polygon") or None, temporal=_period(args, "temporal"),
-        modified=_period(args, "modified"), sort=args.get("sort") or "relevance",
-        size=size or _integer(args, "page_size", DEFAULT_SIZE, MAX_SIZE),
-        page=_integer(args, "page", 1), after=args.get("after") or None, lang=lang,
+        q=first.get("q", ""), filters={k: v for k, v in filters.items() if v}, bbox=bbox(first),
+        polygon=first.get("polygon") or None, temporal=_period(first, "temporal"),
+        modified=_period(first, "modified"), sort=first.get("sort") or "relevance",
+        size=size or _integer(first, "page_size", DEFAULT_SIZE, MAX_SIZE),
+        page=_integer(first, "page", 1), after=first.get("after") or None, lang=lang,
     )
 
 
-def bbox(args: MultiDict[str, str]) -> tuple[float, float, float, float] | None:
+def bbox(args: Mapping[str, str]) -> tuple[float, float, float, float] | None:
     """From bbox=w,s,e,n or from the four fields of the no-JavaScript form (a field left empty is open)."""
     if args.get("bbox"):
         parts = args["bbox"].split(",")
@@ -76,12 +80,12 @@ def bbox(args: MultiDict[str, str]) -> tuple[float, float, float, float] | None:
     return values  # type: ignore[return-value]
 
 
-def _period(args: MultiDict[str, str], name: str) -> tuple[str | None, str | None] | None:
+def _period(args: Mapping[str, str], name: str) -> tuple[str | None, str | None] | None:
     start, end = args.get(f"{name}_from") or None, args.get(f"{name}_to") or None
     return (start, end) if start or end else None
 
 
-def _integer(args: MultiDict[str, str], name: str, default: int, maximum: int | None = None) -> int:
+def _integer(args: Mapping[str, str], name: str, default: int, maximum: int | None = None) -> int:
     raw = args.get(name)
     if raw in (None, ""):
         return default
