@@ -109,3 +109,25 @@ def test_the_dataset_page_draws_a_large_coverage_simplified(site):
     assert location_geometry(stored.dataset.spatial[0]) is not None
     [shown] = coverage(stored)
     assert shown["type"] == "Polygon" and len(shown["coordinates"][0]) < MAP_COORDINATES
+
+
+def test_gettext_in_loops_and_blocks_that_set_variables(site):
+    """Where Jinja would hand a context-taking `_()` a copy of the context (decision 0014): same text."""
+    source = ("{% for n in [1, '<b>'] %}{% set shown = n %}"
+              "{{ _('Distribution %(n)s', n=shown) }};{% endfor %}"
+              "{% set tag = 'x' %}{% block b %}{% set y = 2 %}{{ _('Format') }}{% endblock %}")
+    with site.app.test_request_context("/?lang=en"):
+        assert site.app.jinja_env.from_string(source).render() == (
+            "Distribution 1;Distribution &lt;b&gt;;Format")
+
+
+def test_the_layouts_constant_links_follow_the_mount_point(site):
+    """`fixed_url` keeps links per mount point: a portal served under /portal links there, and the links
+    built for it never leak into pages served at the root, or the other way round."""
+    client = site.client()
+    root = client.get("/about?lang=en").get_data(as_text=True)
+    mounted = client.get("/about?lang=en", base_url="http://localhost/portal").get_data(as_text=True)
+    assert 'href="/static/css/site.css"' in root and 'href="/search"' in root
+    assert 'href="/portal/static/css/site.css"' in mounted and 'href="/portal/search"' in mounted
+    assert 'href="/static/' not in mounted and 'href="/search"' not in mounted
+    assert client.get("/about?lang=en").get_data(as_text=True) == root
