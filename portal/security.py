@@ -8,6 +8,7 @@ with no inline script or style. JSON-LD <script> blocks are data, given a per-re
 
 from __future__ import annotations
 
+import re
 import secrets
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -18,6 +19,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 SAFE_SCHEMES = {"http", "https", "ftp", "mailto"}
+_CONTROL = re.compile(r"[\x00-\x1f]")  # a control character in a link: never followed
 _TAGS = {"p", "br", "hr", "a", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li",
          "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td"}
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
@@ -45,7 +47,7 @@ def safe_href(url: str | None) -> str | None:
         scheme = urlsplit(url).scheme.lower()
     except ValueError:
         return None
-    return url if scheme in SAFE_SCHEMES and not any(ord(c) < 32 for c in url) else None
+    return url if scheme in SAFE_SCHEMES and not _CONTROL.search(url) else None
 
 
 def csp_nonce() -> str:
