@@ -548,28 +548,27 @@ def _report_row(dataset_id: int, content_hash: str, report: dict, shapes_hash: s
 
 
 def _stored(row: DatasetRow, report: ValidationRow | None) -> StoredDataset:
-    report_dict = None
-    if report is not None:
-        report_dict = {
-            "conforms": report.conforms, "shapes_hash": report.shapes_hash,
-            "content_hash": report.content_hash, "findings": report.findings,
-            "counts": {"Violation": report.violations, "Warning": report.warnings, "Info": report.infos},
-        }
-    return StoredDataset(row.id, row.iri, row.name, row.status, row.content_hash, row.source,
-                         Dataset.from_dict(row.projection), row.graph_nt, report_dict,
-                         row.created_at, row.updated_at)
+    return _assemble(row, row.projection,
+                     None if report is None else _report(report, report.content_hash, report.findings))
 
 
 def _stored_row(row: Any) -> StoredDataset:
-    """`_stored` for a row of `CatalogStore._by_name`."""
-    report = None
-    if row.report_id is not None:
-        report = {"conforms": row.conforms, "shapes_hash": row.shapes_hash, "content_hash": row.report_hash,
-                  "findings": json.loads(row.findings) if row.findings is not None else None,
-                  "counts": {"Violation": row.violations, "Warning": row.warnings, "Info": row.infos}}
+    """`_stored` for a row of `CatalogStore._by_name` (JSON columns as text, the report's columns joined)."""
+    findings = json.loads(row.findings) if row.findings is not None else None
+    return _assemble(row, json.loads(row.projection),
+                     None if row.report_id is None else _report(row, row.report_hash, findings))
+
+
+def _report(found: Any, content_hash: str, findings: list | None) -> dict:
+    """A report as views read it; `found` is a ValidationRow or a row with its columns."""
+    return {"conforms": found.conforms, "shapes_hash": found.shapes_hash, "content_hash": content_hash,
+            "findings": findings,
+            "counts": {"Violation": found.violations, "Warning": found.warnings, "Info": found.infos}}
+
+
+def _assemble(row: Any, projection: dict, report: dict | None) -> StoredDataset:
     return StoredDataset(row.id, row.iri, row.name, row.status, row.content_hash, row.source,
-                         Dataset.from_dict(json.loads(row.projection)), row.graph_nt, report,
-                         row.created_at, row.updated_at)
+                         Dataset.from_dict(projection), row.graph_nt, report, row.created_at, row.updated_at)
 
 
 def _relabel(nt: str, prefix: str) -> Iterator[str]:
