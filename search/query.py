@@ -47,12 +47,19 @@ PHRASE_FIELDS = ["title.zh^4", "title.en^4", "title.any^3",
 PHRASE_SLOP = 0
 PHRASE_BOOST = 1.0
 # A record matching all query words but one still answers (ranked below full matches): "bike lanes" also
-# finds bike share stations, "浦东 养老院" other districts' nursing homes.
+# finds bike share stations, "浦东 养老院" other districts' nursing homes. Only when fewer than
+# FALLBACK_BELOW records match every word: a search that finds enough full matches does not also score
+# every record holding any one of its words ("上海 交通": 5,330 full matches, 53,531 with the fallback;
+# it cost that search three times the engine's time).
 FALLBACK_MSM = "1<-1"
 FALLBACK_BOOST = 0.3
+FALLBACK_BELOW = 20
 FLAGS = "AND|OR|NOT|PHRASE|PREFIX|PRECEDENCE|ESCAPE|WHITESPACE"  # simple_query_string syntax a user may type
-HIGHLIGHT = {"title.zh": 0, "title.en": 0, "title.any": 0,
-             "description.zh": 2, "description.en": 2, "description.any": 2}
+# Highlighted: the Chinese (bigram) and English (stemmed) fields. The language-neutral `.any` fields matched
+# the same words and mostly returned the same fragments again, or the same sentence with fewer words marked
+# (the page then showed it twice); dropping them changed what 77 of 1,320 results showed, only by such
+# near-repeats, and saved ~1.7 ms of the engine's CPU per search (bench/RESULTS.md, session 5).
+HIGHLIGHT = {"title.zh": 0, "title.en": 0, "description.zh": 2, "description.en": 2}
 SORTS = {
     "relevance": [{"_score": "desc"}, {"modified": {"order": "desc", "missing": "_last"}}, {"iri": "asc"}],
     "modified": [{"modified": {"order": "desc", "missing": "_last"}}, {"iri": "asc"}],
@@ -171,6 +178,11 @@ def _raise_for(response: dict[str, Any]) -> None:
     raise RuntimeError(message)
 
 
+def _widens(text: str) -> bool:
+    """Whether the all-but-one fallback can find more than the words do: only for several words."""
+    return bool(FALLBACK_MSM) and len(text.split()) > 1
+
+
 def _facet_clauses(params: SearchParams) -> dict[str, dict[str, Any]]:
     return {name: FACETS[name].clause(values)
             for name, values in params.filters.items() if name in FACETS and values}
@@ -188,18 +200,25 @@ class SearchService:
         self._bodies_lock = threading.Lock()
 
     def search(self, params: SearchParams) -> SearchResult:
-        """One round trip: the page of hits, and the facet counts as a request Elasticsearch can cache."""
-        text = clean_text(params.q)
+        """One round trip: the page of hits, and the facet counts as a request Elasticsearch can cache.
+        A second one when the words all match too few records and the all-but-one fallback may add some."""
         after, origin = decode_cursor(params.after, params.sort) if params.after else (None, today())
+        hits, counts = self._searched(params, after, origin, widen=False)
+        if hits["hits"]["total"]["value"] < FALLBACK_BELOW and _widens(clean_text(params.q)):
+            hits, counts = self._searched(params, after, origin, widen=True)
+        return self._result(hits, counts, params, origin)
+
+    def _searched(self, params: SearchParams, after: list[Any] | None, origin: str,
+                  widen: bool) -> tuple[dict, dict]:
         try:
-            hits, counts = self._msearch(self._encoded(params, after, origin))
+            return self._msearch(self._encoded(params, after, origin, widen))
         except _Refused:
+            text = clean_text(params.q)
             if not text:
                 raise
             # A query the engine still refuses (too many clauses...) is retried as plain short words.
             plain = dataclasses.replace(params, q=OPERATORS.sub(" ", text)[:64])
-            hits, counts = self._msearch(self._encoded(plain, after, origin))
-        return self._result(hits, counts, params, origin)
+            return self._msearch(self._encoded(plain, after, origin, widen))
 
     def related(self, iri: str, size: int = 5, lang: str = "zh",
                 source: list[str] | None = None) -> list[Hit]:
@@ -225,21 +244,23 @@ class SearchService:
         with engine_errors("search"):
             return self.client.search(index=self.index, **body, filter_path=HITS_PATH).body
 
-    def _searches(self, params: SearchParams, after: list[Any] | None, origin: str) -> list[dict[str, Any]]:
+    def _searches(self, params: SearchParams, after: list[Any] | None, origin: str,
+                  widen: bool = False) -> list[dict[str, Any]]:
         """The msearch body of a search: its page of hits, then its facet counts (size 0, no `now`), which
         Elasticsearch serves from its request cache until the index next changes."""
-        return [{"index": self.index}, self._body(params, after, origin),
-                {"index": self.index, "request_cache": True}, self._facets_body(params)]
+        return [{"index": self.index}, self._body(params, after, origin, widen),
+                {"index": self.index, "request_cache": True}, self._facets_body(params, widen)]
 
-    def _encoded(self, params: SearchParams, after: list[Any] | None, origin: str) -> bytes:
+    def _encoded(self, params: SearchParams, after: list[Any] | None, origin: str,
+                 widen: bool = False) -> bytes:
         """`_searches` as the ndjson the client sends, built once for each distinct search (at most
         BODY_CACHE kept, the oldest dropped first)."""
         key = (params.q, tuple((name, tuple(values)) for name, values in sorted(params.filters.items())),
                params.bbox, params.polygon, params.temporal, params.modified, params.sort, params.size,
-               params.page, params.after, origin)
+               params.page, params.after, origin, widen)
         found = self._bodies.get(key)
         if found is None:
-            found = NDJSON.dumps(self._searches(params, after, origin))
+            found = NDJSON.dumps(self._searches(params, after, origin, widen))
             with self._bodies_lock:
                 while len(self._bodies) >= BODY_CACHE:
                     self._bodies.pop(next(iter(self._bodies)))
@@ -253,14 +274,16 @@ class SearchService:
             _raise_for(response)
         return responses[0], responses[1]
 
-    def _body(self, params: SearchParams, after: list[Any] | None, origin: str) -> dict[str, Any]:
+    def _body(self, params: SearchParams, after: list[Any] | None, origin: str,
+              widen: bool = False) -> dict[str, Any]:
         """The page of hits: scored, sorted, highlighted, with the facet filters as plain filters."""
         if params.sort not in SORTS:
             raise InvalidSearch(f"sort must be one of {', '.join(SORTS)}")
         size = max(1, min(int(params.size), MAX_SIZE))
         text = clean_text(params.q)
         body: dict[str, Any] = {
-            "query": self._query(text, [*self._filters(params), *_facet_clauses(params).values()], origin),
+            "query": self._query(text, [*self._filters(params), *_facet_clauses(params).values()], origin,
+                                 widen),
             "sort": SORTS[params.sort], "size": size, "track_total_hits": True, "_source": SOURCE,
             "highlight": {"encoder": "html", "pre_tags": ["<mark>"], "post_tags": ["</mark>"],
                           "require_field_match": False,
@@ -278,10 +301,10 @@ class SearchService:
             body["from"] = (page - 1) * size
         return body
 
-    def _facets_body(self, params: SearchParams) -> dict[str, Any]:
+    def _facets_body(self, params: SearchParams, widen: bool = False) -> dict[str, Any]:
         """The facet counts: the same matches unscored (no recency, so no `now` to defeat the cache)."""
         text = clean_text(params.q)
-        matches = [self._text_query(text)] if text else []
+        matches = [self._text_query(text, widen)] if text else []
         return {"size": 0, "track_total_hits": False,
                 "query": {"bool": {"filter": [*matches, *self._filters(params)]}},
                 "aggs": self._aggregations(_facet_clauses(params))}
@@ -303,14 +326,14 @@ class SearchService:
         return clauses
 
     @staticmethod
-    def _query(text: str, filters: list[dict[str, Any]], origin: str) -> dict[str, Any]:
+    def _query(text: str, filters: list[dict[str, Any]], origin: str, widen: bool = False) -> dict[str, Any]:
         """Text relevance with recency and quality as gentle multipliers (at most x1.6 together).
 
         Recency decays from a day (`origin`), not from `now`: scores computed from a moving `now` differ
         between two requests, and a `search_after` walk ordered by score then repeats and skips hits."""
         match: dict[str, Any] = {"match_all": {}}
         if text:
-            match = SearchService._text_query(text)
+            match = SearchService._text_query(text, widen)
         return {"function_score": {
             "query": {"bool": {"must": [match], "filter": filters}},
             "functions": [
@@ -323,13 +346,14 @@ class SearchService:
         }}
 
     @staticmethod
-    def _text_query(text: str) -> dict[str, Any]:
-        """All words (with their expansions) must match; all but one still matches, lower; phrases lift."""
+    def _text_query(text: str, widen: bool = False) -> dict[str, Any]:
+        """All words (with their expansions) must match; widened, all but one still matches, lower;
+        phrases lift."""
         expanded = expand(text)
         strict = {"simple_query_string": {"query": expanded, "fields": FIELDS, "default_operator": "and",
                                           "lenient": True, "flags": FLAGS}}
         should: list[dict[str, Any]] = [strict]
-        if FALLBACK_MSM and len(text.split()) > 1:
+        if widen and _widens(text):
             should.append({"simple_query_string": {
                 "query": expanded, "fields": FIELDS, "default_operator": "or", "lenient": True,
                 "flags": FLAGS, "minimum_should_match": FALLBACK_MSM, "boost": FALLBACK_BOOST}})

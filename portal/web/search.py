@@ -48,7 +48,7 @@ def search_page():
             "Retry-After": "30"}
     except InvalidSearch as exc:
         return render_template("search.html", error=str(exc), result=None, **_form()), 400
-    for hit in result.hits:  # a text's analysers (zh, en, any) can each return the same fragment
+    for hit in result.hits:  # a text's two highlighted analysers (zh, en) can return the same fragment
         hit.highlights = {k: list(dict.fromkeys(v)) for k, v in hit.highlights.items()}
     dataset_url = name_url("dataset.show")  # one url_for per page, not one per hit
     return render_template("search.html", error=None, result=result, params=params,

@@ -71,6 +71,9 @@ KEYWORDS_25 = {"keywords.text": "keywords.text^2.5", "keywords.en": "keywords.en
 OFF = {"FALLBACK_MSM": "", "PHRASE_BOOST": 0}
 VARIANTS: dict[str, dict[str, Any]] = {
     "current": {},
+    "fallback always": {"knobs": {"FALLBACK_BELOW": 10**12}},  # session 4's ranking
+    "fallback below 10": {"knobs": {"FALLBACK_BELOW": 10}},
+    "fallback below 50": {"knobs": {"FALLBACK_BELOW": 50}},
     "before (0.843)": {"fields": boosted(KEYWORDS_25), "knobs": OFF, "expansions": False},
     "B keywords^1.5": {"knobs": OFF, "expansions": False},
     "A+B expansions": {"knobs": OFF},

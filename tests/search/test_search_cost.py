@@ -20,12 +20,16 @@ from search.query import SearchParams, SearchService
 from tests.search import records as r
 
 BUDGET = "https://data.example.org/dataset/budget-2021"
+LANES = "https://data.example.org/dataset/bike-lanes"
 
 
 def _catalogue() -> list:
     out = [r.from_shanghai(row, i) for i, row in enumerate(r.shanghai_rows()[:12])]
     out.append(r.dataset(BUDGET, {"en": "City budget 2021"}, description={"en": "Spending in 2021 by CSV"},
                          formats=["CSV"], modified="2021-05-01"))
+    out.append(r.dataset(LANES, {"en": "Bike lanes"}, description={"en": "Protected bike lanes by street"}))
+    out.append(r.dataset("https://data.example.org/dataset/bike-share", {"en": "Bike share stations"}))
+    out.append(r.dataset("https://data.example.org/dataset/lane-closures", {"en": "Traffic lane closures"}))
     return out
 
 
@@ -55,6 +59,31 @@ def test_a_selected_facet_value_is_not_highlighted(service):
     marked = " ".join(f for fragments in hit.highlights.values() for f in fragments)
     assert "<mark>budget</mark>" in marked.lower()
     assert "<mark>2021</mark>" not in marked
+
+
+def _round_trips(service: SearchService, monkeypatch) -> list[int]:
+    sent = []
+    real = service._msearch
+    monkeypatch.setattr(service, "_msearch", lambda body: sent.append(1) or real(body))
+    return sent
+
+
+def test_too_few_full_matches_add_those_missing_one_word_ranked_below(service, monkeypatch):
+    sent = _round_trips(service, monkeypatch)
+    result = service.search(SearchParams(q="bike lanes", lang="en"))
+    assert len(sent) == 2  # the words alone matched fewer than FALLBACK_BELOW records: searched again
+    assert result.hits[0].iri == LANES
+    assert {h.iri for h in result.hits[1:]} >= {"https://data.example.org/dataset/bike-share",
+                                                 "https://data.example.org/dataset/lane-closures"}
+    assert result.total == len(result.hits) >= 3
+
+
+def test_enough_full_matches_are_the_whole_answer_in_one_round_trip(service, monkeypatch):
+    monkeypatch.setattr(query, "FALLBACK_BELOW", 1)
+    sent = _round_trips(service, monkeypatch)
+    result = service.search(SearchParams(q="bike lanes", lang="en"))
+    assert len(sent) == 1 and result.total == 1 and [h.iri for h in result.hits] == [LANES]
+    assert len(service.search(SearchParams(q="bike", lang="en")).hits) == 2  # one word: nothing to widen
 
 
 def test_no_match_reads_as_empty_hits_and_zero_counts(service):
