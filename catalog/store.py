@@ -99,9 +99,6 @@ class RawProjection:
     status: str
     projection_json: str
 
-    def dataset(self) -> Dataset:
-        return Dataset.from_dict(json.loads(self.projection_json))
-
 
 @dataclass
 class Summary:

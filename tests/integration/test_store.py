@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from rdflib.compare import isomorphic
 
 from catalog.contexts import known_contexts
 from catalog.importer import import_file
+from catalog.model import Dataset
 from catalog.namespaces import DCT
 from catalog.rdf import RDFError, parse
 from catalog.store import CatalogStore
@@ -120,7 +122,7 @@ def test_raw_projections_read_a_page_of_records_in_one_query(store):
     for iri, raw in found.items():
         stored = store.get(iri)
         assert (raw.id, raw.name, raw.status) == (stored.id, stored.name, "active")
-        assert raw.dataset() == stored.dataset
+        assert Dataset.from_dict(json.loads(raw.projection_json)) == stored.dataset
         assert cached_package(raw, "en") == to_ckan(stored, "en")
     assert set(store.raw_projections([iris[0]], status=None)) == {iris[0]}
     assert store.raw_projections([]) == {}

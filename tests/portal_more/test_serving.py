@@ -57,9 +57,9 @@ def test_gunicorn_conf_serves_logs_and_stops_gracefully(site, tmp_path):
 
 def test_the_config_freezes_what_imports_and_each_worker_build(tmp_path):
     """A full garbage collection then walks only what requests made (gunicorn.conf.py says why)."""
-    script = ("import gc, runpy; conf = runpy.run_path('gunicorn.conf.py'); imported = gc.get_freeze_count(); "
-              "stuff = [[i] for i in range(1000)]; conf['post_worker_init'](None); "
-              "print(imported, gc.get_freeze_count() - imported)")
+    script = ("import gc, runpy; conf = runpy.run_path('gunicorn.conf.py'); "
+              "imported = gc.get_freeze_count(); stuff = [[i] for i in range(1000)]; "
+              "conf['post_worker_init'](None); print(imported, gc.get_freeze_count() - imported)")
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True,
                          env={**os.environ, "KAIFANG_VAR": str(tmp_path)}, timeout=120).stdout.split()
     imported, built = map(int, out)
