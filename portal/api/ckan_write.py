@@ -4,9 +4,11 @@ publishing rules, so existing CKAN publishing scripts work unchanged with a Kaif
 The CKAN dict is mapped to DCAT by the CKAN harvester's mapping (`harvesters.ckan.ckan_to_dcat`), the
 mapping Kaifang already documents (docs/mapping.md). `owner_org` names the organisation (its slug, or its
 CKAN id as `organization_show` gives it); the dataset's dct:publisher becomes that organisation's
-publisher IRI. New datasets get the IRI `<site>/id/dataset/<name>` unless the dict has a `uri` extra.
-package_delete withdraws (CKAN's delete is a soft delete too). Errors use CKAN's shapes: 403
-"Authorization Error", 404 "Not Found Error", 409 "Validation Error" (SHACL findings under `dcat`).
+publisher IRI, named by the organisation's titles (`catalog.publishing`), and the record is stored under
+the source `catalog.publishing.CKAN_SOURCE`, so renaming the organisation renames it too. New datasets get
+the IRI `<site>/id/dataset/<name>` unless the dict has a `uri` extra. package_delete withdraws (CKAN's
+delete is a soft delete too). Errors use CKAN's shapes: 403 "Authorization Error", 404 "Not Found Error",
+409 "Validation Error" (SHACL findings under `dcat`).
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 from sqlalchemy import select
 
 from catalog.accounts import OrganisationRow, UserRow
 from catalog.model import pick
 from catalog.namespaces import DCT, FOAF, RDF
+from catalog.publishing import CKAN_SOURCE, name_publisher
 from catalog.store import StoredDataset
 from catalog.views.ckan import ckan_id, to_ckan
 from harvesters.ckan import ckan_to_dcat
@@ -87,16 +90,8 @@ def _graph(pkg: dict[str, Any], org: OrganisationRow, iri: str | None = None) ->
     graph.remove((node, DCT.publisher, None))
     graph.add((node, DCT.publisher, publisher))
     graph.add((publisher, RDF.type, FOAF.Organization))
-    graph.remove((publisher, FOAF.name, None))  # the organisation names its agent, not the dict's extras
-    for literal in publisher_names(org):
-        graph.add((publisher, FOAF.name, literal))
+    name_publisher(graph, org)  # the organisation names its agent, not the dict's extras
     return node, graph
-
-
-def publisher_names(org: OrganisationRow) -> list[Literal]:
-    """foaf:name of the organisation's agent: "…"@zh and "…"@en when it has both titles, so pages, search
-    and DCAT exports show the reader's language; else its one title untagged, as before (decision 0013)."""
-    return [Literal(text, lang=tag or None) for tag, text in org.titles.items()]
 
 
 def _rename(graph: Graph, old: URIRef, new: URIRef) -> Graph:
@@ -108,7 +103,7 @@ def _rename(graph: Graph, old: URIRef, new: URIRef) -> Graph:
 
 def _save(user: UserRow, node: URIRef, graph: Graph, replaces: StoredDataset | None, action: str) -> dict:
     try:
-        published = write.publish(user, node, graph, replaces=replaces, action=action)
+        published = write.publish(user, node, graph, replaces=replaces, action=action, source=CKAN_SOURCE)
     except write.Problem as exc:
         raise _ckan_error(exc) from exc
     return to_ckan(published.stored, lang())

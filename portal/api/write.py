@@ -97,8 +97,9 @@ def editable_org(s: Session, user: accounts.UserRow, publisher_iri: str | None,
 
 
 def publish(user: accounts.UserRow, node: URIRef, graph: Graph, *, replaces: StoredDataset | None,
-            action: str) -> Published:
-    """Authorise, validate and store one record, with its audit event, in one transaction."""
+            action: str, source: str = SOURCE) -> Published:
+    """Authorise, validate and store one record, with its audit event, in one transaction. `source` tells
+    the write paths apart in the store: a rename rewrites only what the CKAN actions wrote (decision 0013)."""
     dataset = from_graph(graph, node)
     publisher = dataset.publisher.iri if dataset.publisher else None
     store = deps.store()
@@ -109,7 +110,7 @@ def publish(user: accounts.UserRow, node: URIRef, graph: Graph, *, replaces: Sto
     report = check_shapes(graph)
     warnings = [asdict(f) for f in report.findings]
     with store.sessions.begin() as s:
-        outcome = store.upsert(node, graph, source=SOURCE, session=s)
+        outcome = store.upsert(node, graph, source=source, session=s)
         before = replaces.dataset.to_dict() if replaces else None
         audit.record(s, auth_actor(user), action, "dataset", str(node), before=before,
                      after=dataset.to_dict(), organisation=org.slug if org else None,

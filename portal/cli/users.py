@@ -11,8 +11,9 @@ import sys
 
 import click
 
-from catalog import accounts, audit
+from catalog import accounts, audit, publishing
 from catalog.store import CatalogStore
+from catalog.validation import Validator
 
 CLI = audit.Actor(None, None, "cli")
 
@@ -81,21 +82,23 @@ def create_org(settings, slug: str, title: str, title_en: str | None, publisher:
 @click.pass_obj
 def edit_org(settings, slug: str, title: str | None, title_en: str | None) -> None:
     """Change an organisation's titles; options left out keep their value. Its slug and publisher IRI stay:
-    datasets point at the IRI."""
-    with _store(settings).sessions.begin() as s:
+    datasets point at the IRI. Datasets it published through the CKAN write API get the new names in the
+    same transaction (decision 0013)."""
+    store, validator = _store(settings), Validator([settings.shapes])
+    with store.sessions.begin() as s:
         found = accounts.org_by_slug(s, slug)
         if found is None:
             _fail("no such organisation")
         primary = found.title if title is None else title
         english = found.title_en if title_en is None else title_en
         try:
-            before, after = accounts.set_org_titles(s, found, primary, english)
+            renamed = publishing.rename_org(store, s, found, primary, english, actor=CLI, validator=validator)
         except accounts.AccountError as exc:
             _fail(str(exc))
-        if before != after:
-            audit.record(s, CLI, "update", "organisation", f"org:{slug}", organisation=slug,
-                         title=found.title, before=before, after=after)
-    click.echo(f"organisation {slug}: {after['title']} / {after['title_en'] or '-'}")
+    store.save_reports(renamed.reports, validator.shapes_hash)
+    after = renamed.after
+    click.echo(f"organisation {slug}: {after['title']} / {after['title_en'] or '-'}; "
+               f"{len(renamed.reports)} datasets renamed")
 
 
 @org.command("add-member")

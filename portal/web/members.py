@@ -3,9 +3,11 @@
 The one rule of decision 0007 decides every page: an organisation's members see who else is in it; its
 admins (and sysadmins) add people by user name or e-mail address, change roles and remove members;
 anyone may leave; only sysadmins create organisations, and admins rename theirs (a title in
-Chinese, optionally one in English: decision 0013). E-mail addresses are personal data: only the
-organisation's admins and sysadmins see them. An organisation always keeps an admin (accounts.LastAdmin),
-or nobody but a sysadmin could manage it again. Each change and its audit event commit together.
+Chinese, optionally one in English: decision 0013), which renames the publisher of the datasets it
+published through the CKAN write API in the same transaction (catalog/publishing.py). E-mail addresses
+are personal data: only the organisation's admins and sysadmins see them. An organisation always keeps an
+admin (accounts.LastAdmin), or nobody but a sysadmin could manage it again. Each change and its audit
+event commit together.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from flask_babel import lazy_gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog import accounts, audit
+from catalog import accounts, audit, publishing
 from catalog.tables_accounts import OrganisationRow, UserRow
 from portal import auth
+from portal.api import write
 from portal.web import deps, listings, workspace
 from portal.web.workspace import NO_STORE
 
@@ -197,16 +200,21 @@ def edit_org(slug: str):
     typed = _values()
     values |= {"title": typed["title"], "title_en": typed["title_en"]}
     try:
-        with deps.store().sessions.begin() as s:
-            org = _org(s, user, slug, "admin")
-            before, after = accounts.set_org_titles(s, org, values["title"], values["title_en"])
-            if before != after:
-                audit.record(s, _actor(user), "update", "organisation", f"org:{slug}", organisation=slug,
-                             before=before, after=after, title=org.title)
+        _rename(user, slug, values["title"], values["title_en"])
     except accounts.AccountError as exc:
         return _form(values, str(MESSAGES.get(str(exc), str(exc))), 422, editing=True)
     listings.forget()  # publisher listings and CKAN organization_show name it by these titles
     return redirect(url_for(".org", slug=slug), 303)
+
+
+def _rename(user: UserRow, slug: str, title: str, title_en: str) -> None:
+    """The new titles and the datasets the organisation published through the CKAN write API, renamed in
+    one transaction (decision 0013); their SHACL reports are saved after it, as a publish saves them."""
+    store, validator = deps.store(), write.validator()
+    with store.sessions.begin() as s:
+        renamed = publishing.rename_org(store, s, _org(s, user, slug, "admin"), title, title_en,
+                                        actor=_actor(user), validator=validator)
+    store.save_reports(renamed.reports, validator.shapes_hash)
 
 
 def _values() -> dict[str, str]:
