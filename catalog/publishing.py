@@ -30,6 +30,10 @@ CKAN_SOURCE = "workspace:ckan"
 class RenameRefused(accounts.AccountError):
     """A record would not conform with the new names: the whole rename is refused, titles included."""
 
+    def __init__(self, iri: str, reason: str) -> None:
+        super().__init__(f"dataset {iri} would not conform to the profile with the new names: {reason}")
+        self.iri = iri
+
 
 @dataclass
 class Renamed:
@@ -105,6 +109,5 @@ def _conforming(validator: Validator, graph: Graph, iri: str) -> Report:
     """The record's report; RenameRefused on any Violation, as a publish refuses one (decision 0007)."""
     report = validator.validate(graph)
     if report.error or report.counts.get("Violation"):
-        raise RenameRefused(f"dataset {iri} would not conform to the profile with the new names: "
-                            f"{report.error or 'see its SHACL findings'}")
+        raise RenameRefused(iri, report.error or "see its SHACL findings")
     return report

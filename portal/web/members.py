@@ -201,6 +201,10 @@ def edit_org(slug: str):
     values |= {"title": typed["title"], "title_en": typed["title_en"]}
     try:
         _rename(user, slug, values["title"], values["title_en"])
+    except publishing.RenameRefused as exc:
+        message = _("Nothing was renamed: with these titles, the dataset %(iri)s would not conform to "
+                    "the metadata profile.", iri=exc.iri)
+        return _form(values, message, 422, editing=True)
     except accounts.AccountError as exc:
         return _form(values, str(MESSAGES.get(str(exc), str(exc))), 422, editing=True)
     listings.forget()  # publisher listings and CKAN organization_show name it by these titles

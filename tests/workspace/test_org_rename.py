@@ -215,7 +215,10 @@ def test_a_rename_a_dataset_cannot_take_is_refused_whole(ws):
 
     refused = _rename_in_the_browser(ws)
     assert refused.status_code == 422
-    assert f"dataset {iri} would not conform" in refused.get_data(as_text=True)
+    assert f"the dataset {iri} would not conform" in refused.get_data(as_text=True)
+    in_chinese = _rename_in_the_browser(ws, lang="zh")
+    assert in_chinese.status_code == 422
+    assert f"数据集 {iri} 将不符合元数据规范" in in_chinese.get_data(as_text=True)
     with ws.store.sessions() as s:
         org = accounts.org_by_slug(s, "epb")
         assert (org.title, org.title_en) == ("生态环境局", None)
