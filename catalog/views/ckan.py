@@ -152,7 +152,7 @@ def package(iri: str, name: str, status: str, d: Dataset, lang: str = "zh") -> d
         "groups": [group(t, lang) for t in d.themes],
         "tags": [tag(k) for k in keywords], "num_tags": len(keywords),
         "resources": resources, "num_resources": len(resources),
-        "extras": _extras(d, iri),
+        "extras": _extras(d, iri, lang),
     }
 
 
@@ -172,8 +172,9 @@ def _resource(dist: Distribution, position: int, package_id: str, iri: str, lang
     }
 
 
-def _extras(d: Dataset, iri: str) -> list[dict[str, str]]:
-    """DCAT fields without a CKAN core field, under ckanext-dcat's extras keys; empty ones left out."""
+def _extras(d: Dataset, iri: str, lang: str) -> list[dict[str, str]]:
+    """DCAT fields without a CKAN core field, under ckanext-dcat's extras keys; empty ones left out. Names
+    (publisher, contact) in the reader's language, as the package's title and organisation are."""
     contact = d.contact[0] if d.contact else None
     publisher = d.publisher
     period = d.temporal[0] if d.temporal else None
@@ -184,13 +185,14 @@ def _extras(d: Dataset, iri: str) -> list[dict[str, str]]:
         "frequency": d.frequency, "access_rights": d.access_rights, "language": d.language, "theme": d.themes,
         "conforms_to": d.conforms_to, "documentation": d.documentation, "landing_pages": d.landing_page[1:],
         "in_series": d.in_series, "applicable_legislation": d.applicable_legislation,
-        "publisher_uri": publisher and publisher.iri, "publisher_name": publisher and pick(publisher.name),
+        "publisher_uri": publisher and publisher.iri,
+        "publisher_name": publisher and pick(publisher.name, lang),
         "publisher_email": publisher and publisher.email, "publisher_url": publisher and publisher.homepage,
         "publisher_type": publisher and publisher.type,
-        "contact_uri": contact and contact.iri, "contact_name": contact and pick(contact.name),
+        "contact_uri": contact and contact.iri, "contact_name": contact and pick(contact.name, lang),
         "contact_email": contact and contact.email, "contact_url": contact and contact.url,
         "temporal_start": period and period.start, "temporal_end": period and period.end,
-        "spatial_uri": place and place.iri, "spatial_text": place and pick(place.label),
+        "spatial_uri": place and place.iri, "spatial_text": place and pick(place.label, lang),
         "spatial": place and place.geometry, "spatial_bbox": place and place.bbox,
         "spatial_centroid": place and place.centroid,
     }

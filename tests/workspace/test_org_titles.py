@@ -207,6 +207,9 @@ def test_ckan_package_create_writes_both_publisher_names_with_language_tags(ws):
     shown = {lang: _ckan(ws, "package_show", {"id": created["id"]}, lang)["organization"]["title"]
              for lang in ("zh", "en")}
     assert shown == {"zh": "生态环境局", "en": EN}
+    shows = {lang: _ckan(ws, "package_show", {"id": created["id"]}, lang) for lang in ("zh", "en")}
+    extras = {lang: {e["key"]: e["value"] for e in show["extras"]} for lang, show in shows.items()}
+    assert (extras["zh"]["publisher_name"], extras["en"]["publisher_name"]) == ("生态环境局", EN)
     org_id, slug = created["organization"]["id"], created["organization"]["name"]
     # publisher listings name it by the organisation, though the seeded record of epb has only "…"@zh
     assert f'<h1 lang="en">{EN}</h1>' in client.get(f"/publishers/{slug}?lang=en").get_data(as_text=True)
