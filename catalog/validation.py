@@ -324,10 +324,21 @@ class Validator:
             self._cache.popitem(last=False)
 
 
+_RANK = {"Violation": 0, "Warning": 1, "Info": 2}
+
+
 def _report(findings: list[Finding] | str) -> Report:
+    """Findings in one fixed order (most severe first, then by focus, path and shape): pyshacl's order
+    depends on the batch a record is validated in, so the same content validated in two batches (two
+    harvest workers, or a batch and the cache) gave equal findings in different orders."""
     if isinstance(findings, str):
         return Report(conforms=False, findings=[], error=findings)
-    return Report(conforms=not findings, findings=findings)
+    return Report(conforms=not findings, findings=sorted(findings, key=_order))
+
+
+def _order(f: Finding) -> tuple:
+    return (_RANK.get(f.severity, 3), f.focus, f.path or "", f.constraint, f.shape, f.value or "",
+            sorted(f.message.items()))
 
 
 def _describable(graph: Graph) -> bool:

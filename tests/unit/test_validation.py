@@ -417,3 +417,15 @@ def test_result_text_is_skipped_only_when_it_could_not_fail() -> None:
     assert validator._engine.describable
     report = validator.validate(graph)  # no blank node to describe: the text could not have failed either
     assert not report.conforms and report.error is None
+
+
+
+def test_a_record_gets_its_findings_in_the_same_order_in_any_batch() -> None:
+    """pyshacl's order of findings follows the batch a record was validated in: a record whose content
+    was first validated in another batch (by another harvest worker) came back from the cache with its
+    findings in another order, and two reports of the same content compared unequal."""
+    with Validator(COMBINED) as validator:
+        batched = dict(validator.validate_many(RECORDS[:60], workers=1, batch=20))
+    with Validator(COMBINED) as validator:
+        alone = dict(validator.validate_many(list(reversed(RECORDS[:60])), workers=1, batch=1))
+    assert alone == batched and sum(len(r.findings) > 1 for r in alone.values()) > 10
